@@ -1,0 +1,92 @@
+package io.mfarecovery.keycloak;
+
+import java.util.List;
+
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorFactory;
+import org.keycloak.models.AuthenticationExecutionModel.Requirement;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+
+/** Registers "MFA recovery" (provider id {@value #PROVIDER_ID}) and owns the one shared sidecar client. */
+public class MfaRecoveryAuthenticatorFactory implements AuthenticatorFactory {
+
+    public static final String PROVIDER_ID = "mfa-recovery";
+
+    private static final Logger LOG = Logger.getLogger(MfaRecoveryAuthenticatorFactory.class);
+    private static final Requirement[] REQUIREMENT_CHOICES = {
+        Requirement.ALTERNATIVE, Requirement.REQUIRED, Requirement.DISABLED
+    };
+
+    private SidecarClient sidecar;
+
+    @Override
+    public void init(Config.Scope config) {
+        SidecarSettings settings = SidecarSettings.from(config);
+        if (!settings.hasUsableSecret()) {
+            LOG.errorf("MFA recovery: no bridge secret of at least %d bytes configured; recovery will show the "
+                    + "'unavailable' page until spi-authenticator--mfa-recovery--bridge-secret is set",
+                    SidecarSettings.MINIMUM_SECRET_BYTES);
+        }
+        LOG.infof("MFA recovery: sidecar at %s (connect %s, read %s)", settings.sidecarUrl(),
+                settings.connectTimeout(), settings.readTimeout());
+        sidecar = new SidecarClient(settings);
+    }
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return new MfaRecoveryAuthenticator(sidecar);
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "MFA recovery";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return "mfa-recovery";
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public Requirement[] getRequirementChoices() {
+        return REQUIREMENT_CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Sign in with a backup code when the authenticator app is lost. Put it beside the OTP form as an "
+                + "alternative in the 2FA subflow.";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+}

@@ -1,0 +1,84 @@
+# Shared settings of the project's scripts. Source it; it defines variables and small helpers only.
+#
+# One "instance" is one set of running servers with its own ports and state: "dev" for the development stack,
+# "test" for the test run, so that tests can run while a development stack is up.
+
+MFA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MFA_CACHE="${MFA_RECOVERY_CACHE:-$HOME/.cache/mfa-recovery}"
+MFA_INSTANCE="${MFA_RECOVERY_INSTANCE:-dev}"
+MFA_INSTANCE_DIR="$MFA_CACHE/instances/$MFA_INSTANCE"
+
+KEYCLOAK_VERSION=26.7.3
+KEYCLOAK_ARTIFACT="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip"
+KEYCLOAK_ZIP="$MFA_CACHE/dist/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
+KEYCLOAK_PRISTINE="$MFA_CACHE/keycloak-$KEYCLOAK_VERSION"
+KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
+
+if [ "$MFA_INSTANCE" = "test" ]; then
+    default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_smtp_port=11025
+else
+    default_kc_port=8080; default_mgmt_port=9000; default_sidecar_port=8081; default_smtp_port=1025
+fi
+export MFA_RECOVERY_KEYCLOAK_PORT="${MFA_RECOVERY_KEYCLOAK_PORT:-$default_kc_port}"
+export MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT="${MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT:-$default_mgmt_port}"
+export MFA_RECOVERY_SIDECAR_PORT="${MFA_RECOVERY_SIDECAR_PORT:-$default_sidecar_port}"
+export MFA_RECOVERY_SMTP_PORT="${MFA_RECOVERY_SMTP_PORT:-$default_smtp_port}"
+export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
+export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
+
+# --- Development defaults. Clearly not secret: they exist so that a new user's stack starts with no setup. ---
+# In production mode (MFA_RECOVERY_ENV=production) the scripts refuse to fill them in, and the sidecar refuses
+# to start with them.
+DEV_DEFAULT_ADMIN_PASSWORD="admin-dev-only"
+DEV_DEFAULT_BRIDGE_SECRET="dev-only-bridge-secret-change-me-0123456789"
+DEV_DEFAULT_SIDECAR_CLIENT_SECRET="dev-only-sidecar-client-secret"
+
+use_dev_default() {  # NAME VALUE: set NAME to VALUE unless set; refused in production mode
+    local name="$1" value="$2"
+    if [ -n "${!name:-}" ]; then return 0; fi
+    if [ "${MFA_RECOVERY_ENV:-development}" = "production" ]; then
+        echo "error: $name must be set in production mode (no development default is used)" >&2
+        exit 2
+    fi
+    export "$name=$value"
+}
+use_dev_default KC_BOOTSTRAP_ADMIN_USERNAME admin
+use_dev_default KC_BOOTSTRAP_ADMIN_PASSWORD "$DEV_DEFAULT_ADMIN_PASSWORD"
+use_dev_default MFA_RECOVERY_BRIDGE_SECRET "$DEV_DEFAULT_BRIDGE_SECRET"
+use_dev_default MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET "$DEV_DEFAULT_SIDECAR_CLIENT_SECRET"
+
+pick_java_home() {  # Temurin 25 where present (Keycloak starts faster), else the machine's default JDK
+    local jdk
+    for jdk in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25*; do
+        if [ -x "$jdk/bin/java" ]; then echo "$jdk"; return; fi
+    done
+    if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME"; return; fi
+    dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+wait_for_url() {  # URL SECONDS PID: wait until URL answers 200, or the process dies, or time runs out
+    local url="$1" seconds="$2" pid="${3:-}" waited=0
+    while [ "$waited" -lt "$((seconds * 2))" ]; do
+        if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+        sleep 0.5; waited=$((waited + 1))
+    done
+    return 1
+}
+
+stop_pid_file() {  # FILE NAME: stop the process recorded in FILE, politely, then firmly
+    local file="$1" name="$2" pid
+    [ -f "$file" ] || { log "$name is not running"; return 0; }
+    pid="$(cat "$file")"
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+        log "$name stopped"
+    fi
+    rm -f "$file"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

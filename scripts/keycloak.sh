@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Keycloak for development and tests: fetch | start | stop | status.
+#
+#   fetch   download keycloak-quarkus-dist from Maven Central (once) and unpack it into ~/.cache/mfa-recovery
+#   start   build the bridge, install bridge + theme + realm into this instance's Keycloak, start it on
+#           127.0.0.1 and wait until /health/ready answers
+#   stop    stop this instance's Keycloak
+#   status  say whether it runs
+#
+# MFA_RECOVERY_INSTANCE=test selects the test instance (its own ports and data); KEYCLOAK_FRESH=1 starts from
+# an empty database so the realm is imported anew.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+PID_FILE="$MFA_INSTANCE_DIR/keycloak.pid"
+LOG_FILE="$MFA_INSTANCE_DIR/keycloak.log"
+
+fetch() {
+    if [ ! -f "$KEYCLOAK_ZIP" ]; then
+        log "downloading $KEYCLOAK_ARTIFACT (once; cached in $MFA_CACHE/dist)"
+        mvn -q -B dependency:copy -Dartifact="$KEYCLOAK_ARTIFACT" -DoutputDirectory="$MFA_CACHE/dist" \
+            -Dmdep.overWriteReleases=false >&2
+    fi
+    if [ ! -x "$KEYCLOAK_PRISTINE/bin/kc.sh" ]; then
+        log "unpacking Keycloak $KEYCLOAK_VERSION"
+        local tmp; tmp="$(mktemp -d "$MFA_CACHE/unpack.XXXXXX")"
+        unzip -q "$KEYCLOAK_ZIP" -d "$tmp"
+        rm -rf "$KEYCLOAK_PRISTINE"
+        mv "$tmp/keycloak-$KEYCLOAK_VERSION" "$KEYCLOAK_PRISTINE"
+        rmdir "$tmp"
+    fi
+}
+
+build_bridge() {
+    if [ "${MFA_RECOVERY_SKIP_BRIDGE_BUILD:-0}" = "1" ] && [ -f "$MFA_ROOT/keycloak-bridge/target/mfa-recovery-keycloak-bridge.jar" ]; then
+        return
+    fi
+    log "building keycloak-bridge"
+    (cd "$MFA_ROOT/keycloak-bridge" && mvn -q -B package -DskipTests >&2)
+}
+
+install_into_instance() {
+    mkdir -p "$MFA_INSTANCE_DIR"
+    if [ ! -x "$KEYCLOAK_HOME/bin/kc.sh" ]; then
+        cp -a "$KEYCLOAK_PRISTINE" "$KEYCLOAK_HOME"
+    fi
+    if [ "${KEYCLOAK_FRESH:-0}" = "1" ]; then
+        rm -rf "$KEYCLOAK_HOME/data"
+    fi
+    cp "$MFA_ROOT/keycloak-bridge/target/mfa-recovery-keycloak-bridge.jar" "$KEYCLOAK_HOME/providers/"
+    rm -rf "$KEYCLOAK_HOME/themes/mfa-recovery"
+    cp -r "$MFA_ROOT/themes/mfa-recovery" "$KEYCLOAK_HOME/themes/mfa-recovery"
+    mkdir -p "$KEYCLOAK_HOME/data/import"
+    cp "$MFA_ROOT/realm-config/"*-realm.json "$KEYCLOAK_HOME/data/import/"
+}
+
+start() {
+    if pid_alive "$PID_FILE"; then
+        log "Keycloak ($MFA_INSTANCE) already runs, pid $(cat "$PID_FILE")"
+        print_urls
+        return
+    fi
+    fetch
+    build_bridge
+    install_into_instance
+    local java_home; java_home="$(pick_java_home)"
+    log "starting Keycloak $KEYCLOAK_VERSION ($MFA_INSTANCE) with $("$java_home/bin/java" -version 2>&1 | head -1)"
+    local started=$SECONDS
+    # The bridge secret goes through the environment, not the command line, so it stays out of process lists.
+    JAVA_HOME="$java_home" \
+    KC_SPI_AUTHENTICATOR__MFA_RECOVERY__BRIDGE_SECRET="$MFA_RECOVERY_BRIDGE_SECRET" \
+    nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev \
+        --http-host=127.0.0.1 \
+        --http-port="$MFA_RECOVERY_KEYCLOAK_PORT" \
+        --http-management-port="$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT" \
+        --health-enabled=true \
+        --import-realm \
+        --spi-authenticator--mfa-recovery--sidecar-url="$MFA_RECOVERY_SIDECAR_URL" \
+        >"$LOG_FILE" 2>&1 </dev/null &
+    echo $! >"$PID_FILE"
+    if ! wait_for_url "http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT/health/ready" 240 "$(cat "$PID_FILE")"; then
+        log "Keycloak did not become ready; last lines of $LOG_FILE:"
+        tail -n 40 "$LOG_FILE" >&2
+        stop_pid_file "$PID_FILE" Keycloak
+        exit 1
+    fi
+    log "Keycloak ready in $((SECONDS - started)) s"
+    print_urls
+}
+
+print_urls() {
+    echo "Keycloak ($MFA_INSTANCE):   $MFA_RECOVERY_KEYCLOAK_URL/admin/  (bootstrap admin: $KC_BOOTSTRAP_ADMIN_USERNAME)"
+    echo "Realm acme account page: $MFA_RECOVERY_KEYCLOAK_URL/realms/acme/account/"
+    echo "Keycloak log:            $LOG_FILE"
+}
+
+status() {
+    if pid_alive "$PID_FILE"; then
+        echo "Keycloak ($MFA_INSTANCE) runs, pid $(cat "$PID_FILE")"; print_urls
+    else
+        echo "Keycloak ($MFA_INSTANCE) is not running"; return 3
+    fi
+}
+
+case "${1:-}" in
+    fetch) fetch ;;
+    start) start ;;
+    stop) stop_pid_file "$PID_FILE" "Keycloak ($MFA_INSTANCE)" ;;
+    status) status ;;
+    *) echo "usage: $0 fetch|start|stop|status" >&2; exit 64 ;;
+esac

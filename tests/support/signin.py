@@ -1,0 +1,167 @@
+"""Drives Keycloak's browser sign-in over plain HTTP, the way a browser would, by reading and posting its forms.
+
+Keycloak marks its login cookies ``Secure``; a browser still sends them to http://127.0.0.1, `requests` does
+not. The session therefore clears that flag on every cookie it receives, or sign-ins fail with "Restart login
+cookie not found".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+from bs4 import BeautifulSoup
+
+DEMO_CLIENT_ID = "mfa-recovery-demo"
+DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+
+
+class SignInError(AssertionError):
+    """The page Keycloak showed is not the one the test expected."""
+
+
+@dataclass
+class Page:
+    response: requests.Response
+
+    @property
+    def soup(self) -> BeautifulSoup:
+        return BeautifulSoup(self.response.text, "html.parser")
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.soup.get_text(" ").split())
+
+    def has(self, element_id: str) -> bool:
+        return self.soup.find(id=element_id) is not None
+
+    def form(self, form_id: str) -> tuple[str, dict[str, str]]:
+        form = self.soup.find("form", id=form_id)
+        if form is None:
+            raise SignInError(f"no form #{form_id} on the page: {self.text[:400]}")
+        fields = {
+            field["name"]: field.get("value", "")
+            for field in form.find_all("input")
+            if field.get("name") and field.get("type") != "radio"
+        }
+        return form["action"], fields
+
+
+def _clear_secure_flag(response: requests.Response, *args, **kwargs) -> None:
+    for cookie in response.cookies:
+        cookie.secure = False
+    session_cookies = getattr(response, "_session_cookies", None)
+    if session_cookies is not None:
+        for cookie in session_cookies:
+            cookie.secure = False
+
+
+class SignIn:
+    """One sign-in attempt of the demo client (authorization code + PKCE), step by step."""
+
+    def __init__(self, keycloak_url: str, realm: str = "acme", ui_locales: str | None = None, timeout: float = 15):
+        self.keycloak_url = keycloak_url.rstrip("/")
+        self.realm = realm
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = "mfa-recovery-tests/1.0"
+        self.verifier = secrets.token_urlsafe(48)
+        self.state = secrets.token_urlsafe(16)
+        self.ui_locales = ui_locales
+        self.page: Page | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        response = self.http.request(method, url, allow_redirects=False, timeout=self.timeout, **kwargs)
+        for cookie in self.http.cookies:
+            cookie.secure = False
+        return response
+
+    def _follow(self, response: requests.Response) -> requests.Response:
+        while response.status_code in (301, 302, 303) and not response.headers["Location"].startswith(
+            DEMO_REDIRECT_URI
+        ):
+            response = self._request("GET", response.headers["Location"])
+        return response
+
+    def _post_form(self, form_id: str, values: dict[str, str]) -> Page:
+        assert self.page is not None
+        action, fields = self.page.form(form_id)
+        fields.update(values)
+        self.page = Page(self._follow(self._request("POST", action, data=fields)))
+        return self.page
+
+    # -- steps ------------------------------------------------------------------------------------------------
+    @property
+    def auth_endpoint(self) -> str:
+        return f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/auth"
+
+    def open(self) -> Page:
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
+        params = {
+            "client_id": DEMO_CLIENT_ID,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid",
+            "state": self.state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        if self.ui_locales:
+            params["ui_locales"] = self.ui_locales
+        self.page = Page(self._follow(self._request("GET", f"{self.auth_endpoint}?{urlencode(params)}")))
+        return self.page
+
+    def password(self, username: str, password: str) -> Page:
+        if self.page is None:
+            self.open()
+        return self._post_form("kc-form-login", {"username": username, "password": password})
+
+    def otp(self, code: str) -> Page:
+        return self._post_form("kc-otp-login-form", {"otp": code})
+
+    def use_backup(self) -> Page:
+        """Click "Use backup code/email" on the OTP page."""
+        return self._post_form("mfa-recovery-link-form", {})
+
+    def backup_code(self, code: str) -> Page:
+        return self._post_form("mfa-recovery-code-form", {"backupCode": code})
+
+    def back_to_otp(self) -> Page:
+        return self._post_form("mfa-recovery-back-to-otp-form", {})
+
+    # -- outcome ----------------------------------------------------------------------------------------------
+    def authorization_code(self) -> str | None:
+        """The code Keycloak sent to the client, if the last step ended the sign-in."""
+        assert self.page is not None
+        response = self.page.response
+        location = response.headers.get("Location", "")
+        if response.status_code not in (302, 303) or not location.startswith(DEMO_REDIRECT_URI):
+            return None
+        query = parse_qs(urlparse(location).query)
+        if query.get("state") != [self.state]:
+            raise SignInError("state mismatch")
+        return query["code"][0]
+
+    def exchange(self) -> dict:
+        """Exchange the authorization code for tokens, as the demo client would."""
+        code = self.authorization_code()
+        if code is None:
+            raise SignInError(f"sign-in did not finish: {self.page.text[:400] if self.page else ''}")
+        response = requests.post(
+            f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": DEMO_CLIENT_ID,
+                "redirect_uri": DEMO_REDIRECT_URI,
+                "code": code,
+                "code_verifier": self.verifier,
+            },
+            timeout=self.timeout,
+        )
+        response.raise_for_status()
+        return response.json()

@@ -31,7 +31,7 @@ export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
 # to start with them.
 DEV_DEFAULT_ADMIN_PASSWORD="admin-dev-only"
 DEV_DEFAULT_BRIDGE_SECRET="dev-only-bridge-secret-change-me-0123456789"
-DEV_DEFAULT_SIDECAR_CLIENT_SECRET="dev-only-sidecar-client-secret"
+DEV_DEFAULT_SIDECAR_CLIENT_SECRET="dev-only-keycloak-client-secret-change-me"
 
 use_dev_default() {  # NAME VALUE: set NAME to VALUE unless set; refused in production mode
     local name="$1" value="$2"
@@ -82,3 +82,25 @@ stop_pid_file() {  # FILE NAME: stop the process recorded in FILE, politely, the
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+VENV="$MFA_ROOT/.venv"
+
+ensure_python_env() {  # REQUIREMENTS_FILE: a virtualenv in the clone; pip's download cache stays in ~/.cache/pip
+    local requirements="$1" stamp
+    stamp="$VENV/.installed-$(sha256sum "$requirements" "$MFA_ROOT/sidecar/pyproject.toml" | sha256sum | cut -c1-16)"
+    [ -f "$stamp" ] && return 0
+    log "installing Python packages from $(basename "$requirements")"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
+    touch "$stamp"
+}
+
+ensure_system_packages() {  # PACKAGE...: install Debian packages that are missing (CI runs as root)
+    local missing=() pkg
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The whole development stack on 127.0.0.1: mail sink, sidecar, Keycloak (realm, theme and bridge installed).
+#
+#   scripts/stack.sh up      start everything (installs what is missing) and print where to click
+#   scripts/stack.sh down    stop everything
+#   scripts/stack.sh status  say what runs
+#   scripts/stack.sh cli ... run the sidecar's command line against this stack, e.g.
+#                            scripts/stack.sh cli codes issue --realm acme --user alice
+#
+# MFA_RECOVERY_INSTANCE=test gives the same stack on the test ports (the test suite does this itself).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+SIDECAR_DIR="$MFA_INSTANCE_DIR/sidecar"
+MAILDIR="$MFA_INSTANCE_DIR/maildir"
+export MFA_RECOVERY_DATA_DIR="$SIDECAR_DIR"
+
+start_mail_sink() {
+    local pid_file="$MFA_INSTANCE_DIR/mailsink.pid"
+    pid_alive "$pid_file" && return 0
+    mkdir -p "$MAILDIR"
+    nohup "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$MFA_RECOVERY_SMTP_PORT" \
+        -c aiosmtpd.handlers.Mailbox "$MAILDIR" >"$MFA_INSTANCE_DIR/mailsink.log" 2>&1 </dev/null &
+    echo $! >"$pid_file"
+}
+
+start_sidecar() {
+    local pid_file="$MFA_INSTANCE_DIR/sidecar.pid"
+    pid_alive "$pid_file" && return 0
+    mkdir -p "$SIDECAR_DIR"
+    nohup "$VENV/bin/mfa-recovery" serve --host 127.0.0.1 --port "$MFA_RECOVERY_SIDECAR_PORT" \
+        >"$MFA_INSTANCE_DIR/sidecar.log" 2>&1 </dev/null &
+    echo $! >"$pid_file"
+    if ! wait_for_url "$MFA_RECOVERY_SIDECAR_URL/healthz" 60 "$(cat "$pid_file")"; then
+        log "the sidecar did not start; last lines of $MFA_INSTANCE_DIR/sidecar.log:"
+        tail -n 30 "$MFA_INSTANCE_DIR/sidecar.log" >&2
+        exit 1
+    fi
+}
+
+up() {
+    local started=$SECONDS
+    ensure_system_packages unzip curl maven
+    ensure_python_env "$MFA_ROOT/requirements.txt"
+    mkdir -p "$MFA_INSTANCE_DIR"
+    start_mail_sink
+    start_sidecar
+    "$MFA_ROOT/scripts/keycloak.sh" start >/dev/null
+    log "stack ($MFA_INSTANCE) up in $((SECONDS - started)) s"
+    cat <<MSG
+
+mfa-recovery development stack is up ($MFA_INSTANCE). Everything listens on 127.0.0.1 only.
+
+  Sign in as an employee:  $MFA_RECOVERY_KEYCLOAK_URL/realms/acme/account/
+      alice / alice-dev-password, TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP (development only)
+      On the one-time code page click "Use backup code/email" and enter one of these fresh backup codes:
+
+$("$VENV/bin/mfa-recovery" codes issue --realm acme --user alice | sed 's/^/      /')
+
+  Keycloak admin console:  $MFA_RECOVERY_KEYCLOAK_URL/admin/  ($KC_BOOTSTRAP_ADMIN_USERNAME / see KC_BOOTSTRAP_ADMIN_PASSWORD, development default "$DEV_DEFAULT_ADMIN_PASSWORD")
+  Sidecar:                 $MFA_RECOVERY_SIDECAR_URL/healthz
+  Mail sink (SMTP):        127.0.0.1:$MFA_RECOVERY_SMTP_PORT, messages saved in $MAILDIR
+  Logs:                    $MFA_INSTANCE_DIR/*.log
+
+  More codes:  scripts/stack.sh cli codes issue --realm acme --user alice
+  Stop:        scripts/stack.sh down
+MSG
+}
+
+down() {
+    "$MFA_ROOT/scripts/keycloak.sh" stop
+    stop_pid_file "$MFA_INSTANCE_DIR/sidecar.pid" sidecar
+    stop_pid_file "$MFA_INSTANCE_DIR/mailsink.pid" "mail sink"
+}
+
+status() {
+    local rc=0
+    "$MFA_ROOT/scripts/keycloak.sh" status || rc=$?
+    if pid_alive "$MFA_INSTANCE_DIR/sidecar.pid"; then echo "sidecar runs: $MFA_RECOVERY_SIDECAR_URL"; else echo "sidecar is not running"; rc=3; fi
+    if pid_alive "$MFA_INSTANCE_DIR/mailsink.pid"; then echo "mail sink runs: 127.0.0.1:$MFA_RECOVERY_SMTP_PORT"; else echo "mail sink is not running"; rc=3; fi
+    return "$rc"
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) status ;;
+    cli) shift; exec "$VENV/bin/mfa-recovery" "$@" ;;
+    *) echo "usage: $0 up|down|status|cli ARGS..." >&2; exit 64 ;;
+esac

@@ -1,0 +1,166 @@
+"""Command line: ``mfa-recovery codes issue|remaining``, ``db upgrade``, ``serve``."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn, Protocol
+
+import click
+
+from .config import ConfigError, Settings
+from .keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from .services import Services, build_services
+from .store import migrate
+
+EXIT_USAGE = 2
+
+
+class UserDirectory(Protocol):
+    """What the CLI needs from Keycloak (implemented by :class:`KeycloakDirectory`)."""
+
+    def find_user_id(self, realm: str, username: str) -> str | None: ...
+
+
+@dataclass
+class CliContext:
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    directory_factory: Callable[[Settings], UserDirectory] | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = Settings.from_env(self.environ)
+            except ConfigError as exc:
+                fail(f"configuration error: {exc}")
+        return self._settings
+
+    def services(self) -> Services:
+        return build_services(self.settings())
+
+    def directory(self) -> UserDirectory:
+        settings = self.settings()
+        if self.directory_factory is not None:
+            return self.directory_factory(settings)
+        return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(EXIT_USAGE)
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def resolve_user(ctx: CliContext, realm: str, username: str) -> str:
+    try:
+        user_id = ctx.directory().find_user_id(realm, username)
+    except DirectoryUnavailable as exc:
+        fail(f"cannot reach Keycloak to look up {username!r}: {exc}")
+    if user_id is None:
+        fail(f"no user {username!r} in realm {realm!r}")
+    return user_id
+
+
+@click.group(name="mfa-recovery")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """MFA recovery sidecar for Keycloak."""
+    if ctx.obj is None:
+        ctx.obj = CliContext()
+
+
+@cli.group()
+def codes() -> None:
+    """Backup codes."""
+
+
+@codes.command("issue")
+@click.option("--realm", required=True, help="Realm name.")
+@click.option("--user", "username", required=True, help="Username in that realm.")
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="Number of codes (default from config).")
+@click.pass_obj
+def codes_issue(ctx: CliContext, realm: str, username: str, count: int | None) -> None:
+    """Issue a fresh set of backup codes, replacing the user's previous set."""
+    user_id = resolve_user(ctx, realm, username)
+    svc = ctx.services()
+    count = count or svc.settings.backup_code_count
+    issued = svc.backup_codes.issue(realm, user_id, count)
+    svc.audit.record(
+        realm=realm,
+        actor=f"cli:{os_user()}",
+        subject=user_id,
+        action="backup_code.issue",
+        outcome="ok",
+        detail={"count": count, "username": username},
+    )
+    click.echo(f"# {count} backup codes for {username} in realm {realm}.", err=True)
+    click.echo("# They are shown once and replace any earlier codes. Each works one time.", err=True)
+    for code in issued:
+        click.echo(code)
+
+
+@codes.command("remaining")
+@click.option("--realm", required=True, help="Realm name.")
+@click.option("--user", "username", required=True, help="Username in that realm.")
+@click.pass_obj
+def codes_remaining(ctx: CliContext, realm: str, username: str) -> None:
+    """Print how many unused backup codes the user has."""
+    user_id = resolve_user(ctx, realm, username)
+    click.echo(str(ctx.services().backup_codes.remaining(realm, user_id)))
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(ctx: CliContext) -> None:
+    """Apply pending schema migrations."""
+    migrate.upgrade(ctx.settings().database_url)
+    click.echo("database is up to date")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8081, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+def serve(ctx: CliContext, host: str, port: int, workers: int) -> None:
+    """Run the sidecar under gunicorn."""
+    settings = ctx.settings()  # refuse to start on unsafe configuration, before forking workers
+    migrate.upgrade(settings.database_url)  # once, before the workers start
+    argv = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers),
+        "--bind", f"{host}:{port}",
+        "--access-logfile", "-",
+    ]  # fmt: skip
+    if _gunicorn_has_setting("control_socket_disable"):
+        # gunicorn >= 27 opens a control socket at a fixed path under $HOME; two sidecars would collide.
+        argv.append("--no-control-socket")
+    argv.append("mfa_recovery.web.wsgi:app")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell
+
+
+def _gunicorn_has_setting(name: str) -> bool:
+    from gunicorn import config as gunicorn_config
+
+    return any(setting.name == name for setting in gunicorn_config.KNOWN_SETTINGS)
+
+
+def main() -> None:
+    cli(prog_name="mfa-recovery")

@@ -1,0 +1,100 @@
+"""Settings, read once from the environment and passed in explicitly (no global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "MFA_RECOVERY_"
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+
+# Development defaults. They are public (they live in this file), so production mode refuses them.
+DEVELOPMENT_BRIDGE_SECRET = "dev-only-bridge-secret-change-me-0123456789"  # noqa: S105
+DEVELOPMENT_CODE_PEPPER = "dev-only-code-pepper-change-me-0123456789ab"  # noqa: S105
+DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
+
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable; the application must not start."""
+
+
+def _read_secret(environ: Mapping[str, str], name: str, development_default: str, env: str) -> str:
+    """Read ``<name>`` or ``<name>_FILE``; enforce production rules."""
+    key = PREFIX + name
+    file_key = key + "_FILE"
+    value = environ.get(key)
+    file_name = environ.get(file_key)
+    if value and file_name:
+        raise ConfigError(f"set only one of {key} and {file_key}")
+    if file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{file_key}: cannot read {file_name!r}: {exc.strerror}") from exc
+        value = value.removesuffix("\n").removesuffix("\r")
+    if env == PRODUCTION:
+        if not value:
+            raise ConfigError(f"{key} (or {file_key}) is required in production")
+        if value == development_default:
+            raise ConfigError(f"{key} is the public development default; set a real secret in production")
+        if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{key} must be at least {MIN_SECRET_BYTES} bytes in production")
+        return value
+    return value or development_default
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = environ.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
+    if not lo <= value <= hi:
+        raise ConfigError(f"{PREFIX}{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    bridge_secret: str
+    code_pepper: str
+    keycloak_url: str
+    keycloak_client_id: str
+    keycloak_client_secret: str
+    backup_code_count: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == PRODUCTION
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(env={self.env!r}, database_url={self.database_url!r}, keycloak_url={self.keycloak_url!r})"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        env = environ.get(PREFIX + "ENV", DEVELOPMENT) or DEVELOPMENT
+        if env not in (DEVELOPMENT, PRODUCTION):
+            raise ConfigError(f"{PREFIX}ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, got {env!r}")
+        data_dir = environ.get(PREFIX + "DATA_DIR") or "./var"
+        database_url = environ.get(PREFIX + "DATABASE_URL") or (f"sqlite:///{Path(data_dir) / 'mfa-recovery.db'}")
+        return cls(
+            env=env,
+            database_url=database_url,
+            bridge_secret=_read_secret(environ, "BRIDGE_SECRET", DEVELOPMENT_BRIDGE_SECRET, env),
+            code_pepper=_read_secret(environ, "CODE_PEPPER", DEVELOPMENT_CODE_PEPPER, env),
+            keycloak_url=(environ.get(PREFIX + "KEYCLOAK_URL") or "http://127.0.0.1:8080").rstrip("/"),
+            keycloak_client_id=environ.get(PREFIX + "KEYCLOAK_CLIENT_ID") or "mfa-recovery-sidecar",
+            keycloak_client_secret=_read_secret(
+                environ, "KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET, env
+            ),
+            backup_code_count=_int(environ, "BACKUP_CODE_COUNT", 10, 1, 100),
+        )

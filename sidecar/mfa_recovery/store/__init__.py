@@ -1,0 +1,1 @@
+"""Persistence: table definitions, engine factory and schema migrations."""

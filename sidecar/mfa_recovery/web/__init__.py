@@ -1,0 +1,1 @@
+"""HTTP surface: Flask application factory and blueprints."""

@@ -1,0 +1,164 @@
+"""Bridge API (contract version 1): only Keycloak's mfa-recovery authenticator calls it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import text
+
+from ..bridge_auth.tokens import BridgeClaims, InvalidBridgeToken, verify_bridge_token
+from ..services import Services
+from .errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("bridge", __name__)
+
+MAX_CODE_LENGTH = 64
+MAX_IP_LENGTH = 255
+MAX_USER_AGENT_LENGTH = 512
+BRIDGE_ACTOR = "bridge"
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None
+    user_agent: str | None
+
+
+def services() -> Services:
+    return current_app.extensions["mfa_recovery"]
+
+
+def _authenticate(svc: Services) -> BridgeClaims:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidBridgeToken("no bearer token")
+        return verify_bridge_token(
+            token.strip(),
+            secret=svc.settings.bridge_secret,
+            method=request.method,
+            path=request.path,
+            replay_guard=svc.replay_guard,
+            now=svc.clock(),
+        )
+    except InvalidBridgeToken as exc:
+        logger.warning("refused bridge token on %s: %s", request.path, exc.reason)
+        svc.audit.record(
+            realm=None,
+            actor=BRIDGE_ACTOR,
+            subject=None,
+            action="bridge.token",
+            outcome="refused",
+            detail={"reason": exc.reason, "path": request.path},
+            ip=_truncate(request.remote_addr, MAX_IP_LENGTH),
+            user_agent=_truncate(request.user_agent.string, MAX_USER_AGENT_LENGTH),
+        )
+        raise ApiError(401, "invalid bridge token") from None
+
+
+def _json_body() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Content-Type must be application/json")
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _truncate(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+def _optional_string(body: dict[str, Any], name: str, limit: int) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string")
+    return _truncate(value, limit)
+
+
+def _client_info(body: dict[str, Any]) -> ClientInfo:
+    return ClientInfo(
+        ip=_optional_string(body, "ip", MAX_IP_LENGTH),
+        user_agent=_optional_string(body, "user_agent", MAX_USER_AGENT_LENGTH),
+    )
+
+
+def _read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
+    svc = services()
+    claims = _authenticate(svc)
+    return svc, claims, _json_body()
+
+
+@bp.post("/bridge/v1/recovery/start")
+def recovery_start() -> Response:
+    svc, claims, body = _read_request()
+    client = _client_info(body)
+    remaining = svc.backup_codes.remaining(claims.realm, claims.user_id)
+    methods = ["backup_code"] if remaining > 0 else []
+    svc.audit.record(
+        realm=claims.realm,
+        actor=BRIDGE_ACTOR,
+        subject=claims.user_id,
+        action="recovery.start",
+        outcome="ok",
+        detail={"attempt": claims.attempt, "methods": methods},
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    return jsonify({"methods": methods, "backup_codes_remaining": remaining})
+
+
+@bp.post("/bridge/v1/backup-codes/verify")
+def backup_codes_verify() -> Response:
+    svc, claims, body = _read_request()
+    code = body.get("code")
+    if not isinstance(code, str):
+        raise ApiError(400, "code must be a string")
+    if len(code) > MAX_CODE_LENGTH:
+        raise ApiError(400, f"code must be at most {MAX_CODE_LENGTH} characters")
+    client = _client_info(body)
+    result = svc.backup_codes.verify(claims.realm, claims.user_id, code)
+    detail: dict[str, Any] = {"attempt": claims.attempt}
+    if result.accepted:
+        detail["remaining"] = result.remaining
+    svc.audit.record(
+        realm=claims.realm,
+        actor=BRIDGE_ACTOR,
+        subject=claims.user_id,
+        action="backup_code.verify",
+        outcome="accepted" if result.accepted else "rejected",
+        detail=detail,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    if result.accepted:
+        return jsonify({"result": "accepted", "backup_codes_remaining": result.remaining})
+    return jsonify({"result": "rejected"})
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    try:
+        with services().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any store failure means "not healthy"
+        logger.exception("health check failed")
+        return jsonify({"status": "unavailable"}), 503
+    return jsonify({"status": "ok"}), 200

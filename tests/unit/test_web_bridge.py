@@ -1,0 +1,216 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mfa_recovery.backup_codes.hashing import CodeHasher
+from mfa_recovery.config import Settings
+from mfa_recovery.web.app import create_app
+
+from .support import REALM, USER_ID, FakeClock
+
+START = "/bridge/v1/recovery/start"
+VERIFY = "/bridge/v1/backup-codes/verify"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Flask:
+    app = create_app(settings, clock=clock, hasher=fast_hasher)
+    yield app
+    app.extensions["mfa_recovery"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def call(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
+    def _call(path: str, body: object = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {make_token(path)}"}
+        return client.post(path, json={} if body is None else body, headers=headers, **kwargs)
+
+    return _call
+
+
+def no_traceback(response: Any) -> None:
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and 'File "' not in text
+
+
+def issue(app: Flask, count: int = 3) -> list[str]:
+    return app.extensions["mfa_recovery"].backup_codes.issue(REALM, USER_ID, count)
+
+
+def audit(app: Flask) -> list[dict[str, Any]]:
+    return app.extensions["mfa_recovery"].audit.recent()
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_reports_store_failure(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = app.extensions["mfa_recovery"].engine
+
+    def broken() -> None:
+        raise RuntimeError("store down")
+
+    monkeypatch.setattr(engine, "connect", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}
+
+
+def test_start_without_codes(call: Callable[..., Any]) -> None:
+    response = call(START, {"ip": "203.0.113.7", "user_agent": "Firefox"})
+    assert response.status_code == 200
+    assert response.json == {"methods": [], "backup_codes_remaining": 0}
+
+
+def test_start_with_codes(app: Flask, call: Callable[..., Any]) -> None:
+    issue(app, 7)
+    response = call(START, {})
+    assert response.json == {"methods": ["backup_code"], "backup_codes_remaining": 7}
+
+
+def test_verify_accepts_then_rejects_and_audits(app: Flask, call: Callable[..., Any]) -> None:
+    code = issue(app, 3)[1]
+    body = {"code": code, "ip": "203.0.113.7", "user_agent": "U" * 600}
+    first = call(VERIFY, body)
+    assert first.status_code == 200
+    assert first.json == {"result": "accepted", "backup_codes_remaining": 2}
+    second = call(VERIFY, body)
+    assert second.status_code == 200
+    assert second.json == {"result": "rejected"}
+
+    events = [e for e in audit(app) if e["action"] == "backup_code.verify"]
+    assert [e["outcome"] for e in events] == ["rejected", "accepted"]
+    accepted = events[1]
+    assert accepted["realm"] == REALM and accepted["subject"] == USER_ID
+    assert accepted["detail"]["attempt"] == "root-session-id.tab-id"
+    assert accepted["ip"] == "203.0.113.7"
+    assert len(accepted["user_agent"]) == 512
+
+
+def test_realm_and_user_come_from_the_token_only(
+    app: Flask, client: FlaskClient, make_token: Callable[..., str]
+) -> None:
+    code = issue(app, 1)[0]
+    token = make_token(VERIFY, sub="another-user")
+    body = {"code": code, "realm": REALM, "sub": USER_ID, "user_id": USER_ID}
+    response = client.post(VERIFY, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert response.json == {"result": "rejected"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Basic Zm9vOmJhcg=="}, {"Authorization": "Bearer "}, {"Authorization": "Bearer x.y.z"}],
+)
+def test_missing_or_bad_token_is_401_json(app: Flask, client: FlaskClient, headers: dict[str, str]) -> None:
+    response = client.post(VERIFY, json={"code": "7KQM-2XHR-9T"}, headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_token"
+    no_traceback(response)
+    refusals = [e for e in audit(app) if e["action"] == "bridge.token"]
+    assert refusals and refusals[0]["outcome"] == "refused" and refusals[0]["detail"]["reason"]
+
+
+def test_token_for_another_endpoint_is_401(client: FlaskClient, make_token: Callable[..., str]) -> None:
+    response = client.post(VERIFY, json={"code": "x"}, headers={"Authorization": f"Bearer {make_token(START)}"})
+    assert response.status_code == 401
+    assert response.json == {"error": "invalid_token", "message": "invalid bridge token"}
+
+
+def test_replayed_token_is_401(client: FlaskClient, make_token: Callable[..., str]) -> None:
+    headers = {"Authorization": f"Bearer {make_token(START)}"}
+    assert client.post(START, json={}, headers=headers).status_code == 200
+    assert client.post(START, json={}, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"code"', b'{"code": NaN}'])
+def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., str], data: bytes) -> None:
+    response = client.post(
+        VERIFY,
+        data=data,
+        headers={"Authorization": f"Bearer {make_token(VERIFY)}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_request"
+    no_traceback(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (VERIFY, {}),
+        (VERIFY, {"code": 1234567890}),
+        (VERIFY, {"code": ["7KQM-2XHR-9T"]}),
+        (VERIFY, {"code": "7" * 65}),
+        (VERIFY, {"code": "7KQM-2XHR-9T", "ip": 7}),
+        (START, {"user_agent": {"a": 1}}),
+    ],
+)
+def test_wrong_types_are_400(call: Callable[..., Any], path: str, body: object) -> None:
+    response = call(path, body)
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_request"
+
+
+def test_oversize_body_is_413_json(call: Callable[..., Any]) -> None:
+    response = call(VERIFY, {"code": "7KQM-2XHR-9T", "user_agent": "x" * 17_000})
+    assert response.status_code == 413
+    assert response.json["error"] == "too_large"
+    no_traceback(response)
+
+
+def test_wrong_content_type_is_415(client: FlaskClient, make_token: Callable[..., str]) -> None:
+    response = client.post(
+        VERIFY,
+        data="code=7KQM-2XHR-9T",
+        headers={"Authorization": f"Bearer {make_token(VERIFY)}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert response.json["error"] == "unsupported_media_type"
+
+
+def test_unknown_path_is_404_json(client: FlaskClient) -> None:
+    response = client.post("/bridge/v1/nothing", json={})
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+
+
+def test_wrong_method_is_405_json(client: FlaskClient) -> None:
+    response = client.get(VERIFY)
+    assert response.status_code == 405
+    assert response.json["error"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_unexpected_error_is_500_json_without_traceback(
+    app: Flask, call: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = app.extensions["mfa_recovery"].backup_codes
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "verify", boom)
+    response = call(VERIFY, {"code": "7KQM-2XHR-9T"})
+    assert response.status_code == 500
+    assert response.json == {"error": "internal_error", "message": "internal error"}
+    assert "secret internals" not in response.get_data(as_text=True)
+    no_traceback(response)
+
+
+def test_apps_do_not_share_state(tmp_path: Any, clock: FakeClock, fast_hasher: CodeHasher) -> None:
+    a = create_app(Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / "a")}), clock=clock, hasher=fast_hasher)
+    b = create_app(Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / "b")}), clock=clock, hasher=fast_hasher)
+    a.extensions["mfa_recovery"].backup_codes.issue(REALM, USER_ID, 2)
+    assert b.extensions["mfa_recovery"].backup_codes.remaining(REALM, USER_ID) == 0
+    assert a.extensions["mfa_recovery"].backup_codes.remaining(REALM, USER_ID) == 2

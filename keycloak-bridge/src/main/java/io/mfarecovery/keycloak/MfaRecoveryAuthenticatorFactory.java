@@ -9,6 +9,7 @@ import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel.Requirement;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
 import org.keycloak.provider.ProviderConfigProperty;
 
 /** Registers "MFA recovery" (provider id {@value #PROVIDER_ID}) and owns the one shared sidecar client. */
@@ -59,9 +60,13 @@ public class MfaRecoveryAuthenticatorFactory implements AuthenticatorFactory {
         return "MFA recovery";
     }
 
+    /**
+     * Keycloak's brute-force protector only counts failures of the password, OTP and recovery-code categories.
+     * A backup code is a recovery code, so failures here are counted like those of Keycloak's own recovery codes.
+     */
     @Override
     public String getReferenceCategory() {
-        return "mfa-recovery";
+        return RecoveryAuthnCodesCredentialModel.TYPE;
     }
 
     @Override

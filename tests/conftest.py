@@ -1,0 +1,80 @@
+"""Fixtures shared by the integration and browser tests.
+
+The servers start lazily, once per run: a run of only tests/unit starts nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from keycloak import KeycloakAdmin
+
+from tests.support.employees import REALM, Employee, create_employee
+from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfig, load_config
+
+TEST_OUTPUT = ROOT / "test-output"
+
+
+@pytest.fixture(scope="session")
+def stack_config() -> StackConfig:
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def sidecar(stack_config: StackConfig) -> Iterator[SidecarProcess]:
+    process = SidecarProcess(stack_config)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak(stack_config: StackConfig, sidecar: SidecarProcess) -> Iterator[str]:
+    server = KeycloakServer(stack_config)
+    server.start()
+    yield stack_config.keycloak_url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(keycloak: str, stack_config: StackConfig) -> KeycloakAdmin:
+    return KeycloakAdmin(
+        server_url=keycloak,
+        username=stack_config.admin_username,
+        password=stack_config.admin_password,
+        realm_name=REALM,
+        user_realm_name="master",
+    )
+
+
+@pytest.fixture
+def new_employee(admin: KeycloakAdmin, request: pytest.FixtureRequest) -> Callable[..., Employee]:
+    """Make a user of this test's own: password and, by default, an authenticator app (TOTP)."""
+    prefix = request.node.name.removeprefix("test_").replace("_", "-")[:24]
+
+    def _make(*, with_otp: bool = True) -> Employee:
+        return create_employee(admin, prefix, with_otp=with_otp)
+
+    return _make
+
+
+@pytest.fixture
+def issue_codes(sidecar: SidecarProcess) -> Callable[[Employee], list[str]]:
+    """Issue a fresh set of backup codes with the sidecar's own command line, as an operator would."""
+
+    def _issue(employee: Employee) -> list[str]:
+        result = sidecar.cli("codes", "issue", "--realm", REALM, "--user", employee.username)
+        assert result.returncode == 0, result.stderr
+        codes = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+        assert codes, result.stdout
+        return codes
+
+    return _issue
+
+
+@pytest.fixture(scope="session")
+def test_output() -> Path:
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    return TEST_OUTPUT

@@ -1,0 +1,153 @@
+"""Sign-ins against the real Keycloak 26.7 with the bridge, theme and sidecar installed, driven over HTTP."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from tests.support.employees import brute_force_status, wait_for_brute_force_failures
+from tests.support.signin import SignIn
+
+
+@pytest.fixture
+def sign_in(keycloak):
+    def _start(**kwargs) -> SignIn:
+        return SignIn(keycloak, **kwargs)
+
+    return _start
+
+
+def claims_of(tokens: dict) -> dict:
+    # The token came straight from Keycloak's token endpoint over a direct connection; its claims are read only.
+    return jwt.decode(tokens["access_token"], options={"verify_signature": False})
+
+
+def test_password_and_totp_sign_in(sign_in, new_employee):
+    employee = new_employee()
+    attempt = sign_in()
+    assert attempt.password(employee.username, employee.password).has("kc-otp-login-form")
+    attempt.otp(employee.totp())
+    assert claims_of(attempt.exchange())["sub"] == employee.user_id
+
+
+def test_otp_page_offers_backup_link_in_english(sign_in, new_employee):
+    employee = new_employee()
+    page = sign_in().password(employee.username, employee.password)
+    link = page.soup.find(id="mfa-recovery-link")
+    assert link is not None and link.get_text(strip=True) == "Use backup code/email"
+
+
+def test_otp_page_offers_backup_link_in_dutch(sign_in, new_employee):
+    employee = new_employee()
+    page = sign_in(ui_locales="nl").password(employee.username, employee.password)
+    link = page.soup.find(id="mfa-recovery-link")
+    assert link is not None and link.get_text(strip=True) == "Gebruik back-upcode/e-mail"
+
+
+def test_link_goes_straight_to_the_backup_code_page(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    issue_codes(employee)
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    page = attempt.use_backup()
+    assert page.has("mfa-recovery-code-form")
+    assert not page.has("kc-select-credential-form"), "went through Keycloak's selector page"
+    assert "Sign in with a backup code" in page.text
+
+
+def test_backup_code_page_in_dutch(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    issue_codes(employee)
+    attempt = sign_in(ui_locales="nl")
+    attempt.password(employee.username, employee.password)
+    page = attempt.use_backup()
+    assert "Inloggen met een back-upcode" in page.text
+    assert page.soup.find("label", attrs={"for": "backupCode"}).get_text(strip=True).startswith("Back-upcode")
+
+
+def test_backup_code_signs_the_right_user_in(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    other = new_employee()
+    codes = issue_codes(employee)
+    issue_codes(other)
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    attempt.backup_code(codes[3])
+    claims = claims_of(attempt.exchange())
+    assert claims["sub"] == employee.user_id
+    assert claims["preferred_username"] == employee.username
+
+
+def test_backup_code_is_forgiving_about_case_spaces_and_hyphens(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    code = issue_codes(employee)[0]
+    typed = " " + code.replace("-", " ").lower() + " "
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    attempt.backup_code(typed)
+    assert claims_of(attempt.exchange())["sub"] == employee.user_id
+
+
+def test_a_used_backup_code_fails_the_second_time(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    code = issue_codes(employee)[0]
+    first = sign_in()
+    first.password(employee.username, employee.password)
+    first.use_backup()
+    first.backup_code(code)
+    assert first.authorization_code() is not None
+
+    second = sign_in()
+    second.password(employee.username, employee.password)
+    second.use_backup()
+    page = second.backup_code(code)
+    assert second.authorization_code() is None
+    assert "That backup code is not valid" in page.text
+
+
+def test_a_backup_code_of_another_user_fails(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    other = new_employee()
+    issue_codes(employee)
+    others_code = issue_codes(other)[0]
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    attempt.backup_code(others_code)
+    assert attempt.authorization_code() is None
+
+
+def test_wrong_code_shows_a_message_and_counts_as_a_brute_force_failure(sign_in, new_employee, issue_codes, admin):
+    employee = new_employee()
+    issue_codes(employee)
+    assert brute_force_status(admin, employee.user_id)["numFailures"] == 0
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    page = attempt.backup_code("AAAA-BBBB-CC")
+    assert attempt.authorization_code() is None
+    error = page.soup.find(id="input-error-backupCode")
+    assert error is not None and "not valid" in error.get_text()
+    assert wait_for_brute_force_failures(admin, employee.user_id, expected=1) == 1
+
+
+def test_user_without_backup_codes_is_told_to_contact_the_supervisor(sign_in, new_employee):
+    employee = new_employee()
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    page = attempt.use_backup()
+    assert page.has("mfa-recovery-no-method")
+    assert "Contact your supervisor" in page.text
+
+
+def test_back_to_the_authenticator_from_the_backup_page(sign_in, new_employee, issue_codes):
+    employee = new_employee()
+    issue_codes(employee)
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    assert attempt.back_to_otp().has("kc-otp-login-form")
+    attempt.otp(employee.totp())
+    assert claims_of(attempt.exchange())["sub"] == employee.user_id

@@ -1,0 +1,144 @@
+"""The servers a test run needs, started once per run on the test instance's own ports.
+
+Keycloak is started through ``scripts/keycloak.sh`` (the same script a developer uses), with a fresh database
+so the realm is imported anew; the sidecar runs as a child process the tests can stop and start again.
+Ports and paths come from ``scripts/common.sh`` so that there is one place that defines them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+INSTANCE = "test"
+
+_EXPORTED = (
+    "MFA_RECOVERY_KEYCLOAK_URL",
+    "MFA_RECOVERY_KEYCLOAK_PORT",
+    "MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT",
+    "MFA_RECOVERY_SIDECAR_URL",
+    "MFA_RECOVERY_SIDECAR_PORT",
+    "MFA_RECOVERY_SMTP_PORT",
+    "MFA_INSTANCE_DIR",
+)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    keycloak_url: str
+    sidecar_url: str
+    sidecar_port: int
+    instance_dir: Path
+    admin_username: str
+    admin_password: str
+    bridge_secret: str
+    sidecar_client_secret: str
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The environment both Keycloak's script and the sidecar are started with."""
+        env = dict(os.environ)
+        env.update(
+            MFA_RECOVERY_INSTANCE=INSTANCE,
+            KC_BOOTSTRAP_ADMIN_USERNAME=self.admin_username,
+            KC_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
+            MFA_RECOVERY_BRIDGE_SECRET=self.bridge_secret,
+            MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET=self.sidecar_client_secret,
+            MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
+            MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
+        )
+        return env
+
+
+def load_config() -> StackConfig:
+    """Read the test instance's ports from scripts/common.sh; make fresh secrets for this run."""
+    script = f"source {SCRIPTS / 'common.sh'}; " + "; ".join(f'echo "{name}=${name}"' for name in _EXPORTED)
+    env = dict(os.environ, MFA_RECOVERY_INSTANCE=INSTANCE)
+    output = subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True).stdout
+    values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+    return StackConfig(
+        keycloak_url=values["MFA_RECOVERY_KEYCLOAK_URL"],
+        sidecar_url=values["MFA_RECOVERY_SIDECAR_URL"],
+        sidecar_port=int(values["MFA_RECOVERY_SIDECAR_PORT"]),
+        instance_dir=Path(values["MFA_INSTANCE_DIR"]),
+        admin_username="test-admin",
+        admin_password=secrets.token_urlsafe(18),
+        bridge_secret=secrets.token_urlsafe(36),
+        sidecar_client_secret=secrets.token_urlsafe(24),
+    )
+
+
+class KeycloakServer:
+    def __init__(self, config: StackConfig):
+        self.config = config
+
+    def _script(self, command: str, **extra_env: str) -> None:
+        env = dict(self.config.environ, **extra_env)
+        subprocess.run([str(SCRIPTS / "keycloak.sh"), command], env=env, check=True)
+
+    def start(self) -> None:
+        self._script("stop")  # a Keycloak left over from an interrupted run would hold the ports
+        self._script("start", KEYCLOAK_FRESH="1")
+
+    def stop(self) -> None:
+        self._script("stop")
+
+
+class SidecarProcess:
+    """The sidecar under gunicorn, as ``mfa-recovery serve`` runs it."""
+
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.log_path = config.instance_dir / "sidecar.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def executable(self) -> str:
+        return str(Path(sys.executable).with_name("mfa-recovery"))
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.executable, *args], env=self.config.environ, capture_output=True, text=True, timeout=60
+        )
+
+    def start(self) -> None:
+        (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.process = subprocess.Popen(
+            [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.config.sidecar_port)],
+            env=self.config.environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if requests.get(f"{self.config.sidecar_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -61,6 +61,16 @@ def new_employee(admin: KeycloakAdmin, request: pytest.FixtureRequest) -> Callab
 
 
 @pytest.fixture
+def sidecar_stopped(sidecar: SidecarProcess) -> Iterator[None]:
+    """The sidecar is down for this test, and back for the next."""
+    sidecar.stop()
+    try:
+        yield
+    finally:
+        sidecar.start()
+
+
+@pytest.fixture
 def issue_codes(sidecar: SidecarProcess) -> Callable[[Employee], list[str]]:
     """Issue a fresh set of backup codes with the sidecar's own command line, as an operator would."""
 

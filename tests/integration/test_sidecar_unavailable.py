@@ -16,15 +16,6 @@ READ_LIMIT_SECONDS = 5 + 3  # the bridge's 5 s read timeout plus Keycloak's own 
 
 
 @pytest.fixture
-def sidecar_stopped(sidecar) -> Iterator[None]:
-    sidecar.stop()
-    try:
-        yield
-    finally:
-        sidecar.start()
-
-
-@pytest.fixture
 def sidecar_hanging(sidecar, stack_config) -> Iterator[None]:
     """A listener on the sidecar's port that accepts connections and never answers."""
     sidecar.stop()

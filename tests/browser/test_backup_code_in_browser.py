@@ -1,0 +1,108 @@
+"""A person who lost their authenticator signs in with a backup code, in a real browser."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import jwt
+import requests
+from playwright.sync_api import Page
+
+from tests.support.signin import DEMO_CLIENT_ID, DEMO_REDIRECT_URI
+
+
+def authorization_url(keycloak: str, verifier: str, state: str) -> str:
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = urlencode(
+        {
+            "client_id": DEMO_CLIENT_ID,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid",
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{keycloak}/realms/acme/protocol/openid-connect/auth?{query}"
+
+
+def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_employee, issue_codes, test_output):
+    employee = new_employee()
+    code = issue_codes(employee)[0]
+    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    shots = test_output / "browser"
+    shots.mkdir(exist_ok=True)
+
+    page.goto(authorization_url(keycloak, verifier, state))
+    page.screenshot(path=shots / "01-username-password.png", full_page=True)
+    page.get_by_label("Username or email").fill(employee.username)
+    page.get_by_label("Password", exact=True).fill(employee.password)
+    page.get_by_role("button", name="Sign In").click()
+
+    link = page.get_by_role("button", name="Use backup code/email")
+    link.wait_for()
+    page.screenshot(path=shots / "02-otp-with-backup-link.png", full_page=True)
+    link.click()
+
+    page.get_by_label("Backup code").wait_for()
+    page.screenshot(path=shots / "03-backup-code.png", full_page=True)
+    page.get_by_label("Backup code").fill(code)
+    page.get_by_role("button", name="Sign In").click()
+
+    page.get_by_text("Signed in to the demo application").wait_for()
+    page.screenshot(path=shots / "04-signed-in.png", full_page=True)
+
+    assert len(demo_application) == 1
+    query = parse_qs(urlparse(demo_application[0]).query)
+    assert query["state"] == [state]
+    tokens = requests.post(
+        f"{keycloak}/realms/acme/protocol/openid-connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": DEMO_CLIENT_ID,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "code": query["code"][0],
+            "code_verifier": verifier,
+        },
+        timeout=15,
+    ).json()
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert claims["sub"] == employee.user_id
+
+
+def sign_in_to_otp_page(page: Page, keycloak: str, employee, locale_query: str = "") -> None:
+    page.goto(authorization_url(keycloak, secrets.token_urlsafe(48), secrets.token_urlsafe(16)) + locale_query)
+    page.locator("#username").fill(employee.username)
+    page.locator("#password").fill(employee.password)
+    page.locator("#kc-login").click()
+    page.locator("#mfa-recovery-link").wait_for()
+
+
+def test_dutch_pages_without_backup_codes(page: Page, keycloak, new_employee, test_output):
+    employee = new_employee()
+    sign_in_to_otp_page(page, keycloak, employee, "&ui_locales=nl")
+    page.screenshot(path=test_output / "browser" / "nl-01-otp-with-backup-link.png", full_page=True)
+    assert page.locator("#mfa-recovery-link").inner_text().strip() == "Gebruik back-upcode/e-mail"
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-no-method").wait_for()
+    page.screenshot(path=test_output / "browser" / "nl-02-no-backup-method.png", full_page=True)
+    assert "leidinggevende" in page.locator("#mfa-recovery-no-method").inner_text()
+
+
+def test_unavailable_page_when_the_sidecar_is_down(
+    page: Page, demo_application, keycloak, new_employee, sidecar_stopped, test_output
+):
+    employee = new_employee()
+    sign_in_to_otp_page(page, keycloak, employee)
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-unavailable").wait_for()
+    page.screenshot(path=test_output / "browser" / "05-unavailable.png", full_page=True)
+    page.get_by_role("button", name="Use my authenticator app instead").click()
+    page.locator("#otp").fill(employee.totp())
+    page.locator("#kc-login").click()
+    page.get_by_text("Signed in to the demo application").wait_for()
+    assert len(demo_application) == 1

@@ -18,8 +18,7 @@ LOG_FILE="$MFA_INSTANCE_DIR/keycloak.log"
 fetch() {
     if [ ! -f "$KEYCLOAK_ZIP" ]; then
         log "downloading $KEYCLOAK_ARTIFACT (once; cached in $MFA_CACHE/dist)"
-        mvn -q -B dependency:copy -Dartifact="$KEYCLOAK_ARTIFACT" -DoutputDirectory="$MFA_CACHE/dist" \
-            -Dmdep.overWriteReleases=false >&2
+        mvn -q -B -ntp dependency:copy -Dartifact="$KEYCLOAK_ARTIFACT" -DoutputDirectory="$MFA_CACHE/dist" >&2
     fi
     if [ ! -x "$KEYCLOAK_PRISTINE/bin/kc.sh" ]; then
         log "unpacking Keycloak $KEYCLOAK_VERSION"
@@ -36,7 +35,11 @@ build_bridge() {
         return
     fi
     log "building keycloak-bridge"
-    (cd "$MFA_ROOT/keycloak-bridge" && mvn -q -B package -DskipTests >&2)
+    local build_log="$MFA_INSTANCE_DIR/bridge-build.log"
+    mkdir -p "$MFA_INSTANCE_DIR"
+    if ! (cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp package -DskipTests >"$build_log" 2>&1); then
+        log "the bridge did not build:"; tail -n 40 "$build_log" >&2; exit 1
+    fi
 }
 
 install_into_instance() {

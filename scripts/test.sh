@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test: lint, the sidecar's unit tests, sign-ins against a real Keycloak, and the browser tests in headless
+# Chromium. It installs what is missing, starts its own Keycloak and sidecar on the test ports (so a development
+# stack may keep running) and stops them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
+set -euo pipefail
+export MFA_RECOVERY_INSTANCE=test
+source "$(dirname "$0")/common.sh"
+cd "$MFA_ROOT"
+
+started=$SECONDS
+ensure_system_packages unzip curl maven openjdk-17-jdk-headless chromium
+ensure_python_env "$MFA_ROOT/requirements-test.txt"
+
+log "lint: ruff"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+
+log "pytest"
+rc=0
+"$VENV/bin/python" -m pytest "$@" || rc=$?
+if [ "$rc" -eq 5 ]; then
+    log "pytest collected no tests: that is a failure, not a pass"
+    rc=1
+fi
+log "finished in $((SECONDS - started)) s with exit status $rc"
+exit "$rc"

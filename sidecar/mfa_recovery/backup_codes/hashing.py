@@ -23,12 +23,7 @@ PARALLELISM = 1
 
 
 class CodeHasher:
-    """argon2id hashing of normalised codes, with a constant-cost dummy verification.
-
-    Uses the OWASP-minimum parameters (t=2, m=19 MiB, p=1): one verification takes ~21 ms on the
-    reference machine, which keeps a sign-in with a backup code within its latency budget, where
-    argon2-cffi's defaults (~130 ms) would not.
-    """
+    """argon2id hashing of normalised codes (parameters above), with a constant-cost dummy verification."""
 
     def __init__(
         self,

@@ -50,7 +50,9 @@ install_into_instance() {
     if [ "${KEYCLOAK_FRESH:-0}" = "1" ]; then
         rm -rf "$KEYCLOAK_HOME/data"
     fi
-    cp "$MFA_ROOT/keycloak-bridge/target/mfa-recovery-keycloak-bridge.jar" "$KEYCLOAK_HOME/providers/"
+    local jar="$MFA_ROOT/keycloak-bridge/target/mfa-recovery-keycloak-bridge.jar"
+    # Copy only a changed JAR: a new file makes Keycloak rebuild itself at start.
+    cmp -s "$jar" "$KEYCLOAK_HOME/providers/$(basename "$jar")" || cp "$jar" "$KEYCLOAK_HOME/providers/"
     rm -rf "$KEYCLOAK_HOME/themes/mfa-recovery"
     cp -r "$MFA_ROOT/themes/mfa-recovery" "$KEYCLOAK_HOME/themes/mfa-recovery"
     mkdir -p "$KEYCLOAK_HOME/data/import"

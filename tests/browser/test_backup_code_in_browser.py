@@ -106,3 +106,20 @@ def test_unavailable_page_when_the_sidecar_is_down(
     page.locator("#kc-login").click()
     page.get_by_text("Signed in to the demo application").wait_for()
     assert len(demo_application) == 1
+
+
+def test_demo_user_reaches_the_account_console_with_a_backup_code(page: Page, keycloak, sidecar, test_output):
+    """What the README promises after `scripts/stack.sh up`: alice, from the realm import, signs in to her account."""
+    result = sidecar.cli("codes", "issue", "--realm", "acme", "--user", "alice")
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.split()[0]
+    page.goto(f"{keycloak}/realms/acme/account/")
+    page.locator("#username").fill("alice")
+    page.locator("#password").fill("alice-dev-password")
+    page.locator("#kc-login").click()
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#backupCode").fill(code)
+    page.locator("#kc-login").click()
+    page.get_by_role("heading", name="Personal info").wait_for()
+    page.screenshot(path=test_output / "browser" / "06-account-console.png", full_page=True)
+    assert page.get_by_label("Username").input_value() == "alice"

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-from urllib.parse import parse_qs, urlencode, urlparse
-
 import jwt
-import requests
 from playwright.sync_api import Page
 
-from tests.support.signin import DEMO_CLIENT_ID, DEMO_REDIRECT_URI
-
-
-def authorization_url(keycloak: str, verifier: str, state: str) -> str:
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    query = urlencode(
-        {
-            "client_id": DEMO_CLIENT_ID,
-            "redirect_uri": DEMO_REDIRECT_URI,
-            "response_type": "code",
-            "scope": "openid",
-            "state": state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{keycloak}/realms/acme/protocol/openid-connect/auth?{query}"
+from tests.support.signin import DemoClient
 
 
 def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_employee, issue_codes, test_output):
     employee = new_employee()
     code = issue_codes(employee)[0]
-    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    client = DemoClient(keycloak)
     shots = test_output / "browser"
     shots.mkdir(exist_ok=True)
 
-    page.goto(authorization_url(keycloak, verifier, state))
+    page.goto(client.authorization_url())
     page.screenshot(path=shots / "01-username-password.png", full_page=True)
     page.get_by_label("Username or email").fill(employee.username)
     page.get_by_label("Password", exact=True).fill(employee.password)
@@ -57,25 +35,13 @@ def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_
     page.screenshot(path=shots / "04-signed-in.png", full_page=True)
 
     assert len(demo_application) == 1
-    query = parse_qs(urlparse(demo_application[0]).query)
-    assert query["state"] == [state]
-    tokens = requests.post(
-        f"{keycloak}/realms/acme/protocol/openid-connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": DEMO_CLIENT_ID,
-            "redirect_uri": DEMO_REDIRECT_URI,
-            "code": query["code"][0],
-            "code_verifier": verifier,
-        },
-        timeout=15,
-    ).json()
+    tokens = client.exchange(client.code_from_callback(demo_application[0]))
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert claims["sub"] == employee.user_id
 
 
-def sign_in_to_otp_page(page: Page, keycloak: str, employee, locale_query: str = "") -> None:
-    page.goto(authorization_url(keycloak, secrets.token_urlsafe(48), secrets.token_urlsafe(16)) + locale_query)
+def sign_in_to_otp_page(page: Page, keycloak: str, employee, ui_locales: str | None = None) -> None:
+    page.goto(DemoClient(keycloak, ui_locales=ui_locales).authorization_url())
     page.locator("#username").fill(employee.username)
     page.locator("#password").fill(employee.password)
     page.locator("#kc-login").click()
@@ -84,7 +50,7 @@ def sign_in_to_otp_page(page: Page, keycloak: str, employee, locale_query: str =
 
 def test_dutch_pages_without_backup_codes(page: Page, keycloak, new_employee, test_output):
     employee = new_employee()
-    sign_in_to_otp_page(page, keycloak, employee, "&ui_locales=nl")
+    sign_in_to_otp_page(page, keycloak, employee, ui_locales="nl")
     page.screenshot(path=test_output / "browser" / "nl-01-otp-with-backup-link.png", full_page=True)
     assert page.locator("#mfa-recovery-link").inner_text().strip() == "Gebruik back-upcode/e-mail"
     page.locator("#mfa-recovery-link").click()

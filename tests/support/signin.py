@@ -60,18 +60,64 @@ def _clear_secure_flag(response: requests.Response, *args, **kwargs) -> None:
             cookie.secure = False
 
 
-class SignIn:
-    """One sign-in attempt of the demo client (authorization code + PKCE), step by step."""
+class DemoClient:
+    """The demo application's side of authorization code + PKCE (S256): the URL it sends the user to, and the
+    exchange of the code Keycloak sends back."""
 
     def __init__(self, keycloak_url: str, realm: str = "acme", ui_locales: str | None = None, timeout: float = 15):
         self.keycloak_url = keycloak_url.rstrip("/")
         self.realm = realm
+        self.ui_locales = ui_locales
+        self.timeout = timeout
+        self.verifier = secrets.token_urlsafe(48)
+        self.state = secrets.token_urlsafe(16)
+
+    def authorization_url(self) -> str:
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
+        params = {
+            "client_id": DEMO_CLIENT_ID,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid",
+            "state": self.state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        if self.ui_locales:
+            params["ui_locales"] = self.ui_locales
+        return f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/auth?{urlencode(params)}"
+
+    def code_from_callback(self, url: str) -> str:
+        query = parse_qs(urlparse(url).query)
+        if query.get("state") != [self.state]:
+            raise SignInError("state mismatch")
+        return query["code"][0]
+
+    def exchange(self, code: str) -> dict:
+        """Exchange the authorization code for tokens."""
+        response = requests.post(
+            f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": DEMO_CLIENT_ID,
+                "redirect_uri": DEMO_REDIRECT_URI,
+                "code": code,
+                "code_verifier": self.verifier,
+            },
+            timeout=self.timeout,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+class SignIn:
+    """One sign-in attempt of the demo client (authorization code + PKCE), step by step."""
+
+    def __init__(self, keycloak_url: str, realm: str = "acme", ui_locales: str | None = None, timeout: float = 15):
+        self.client = DemoClient(keycloak_url, realm, ui_locales, timeout)
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "mfa-recovery-tests/1.0"
-        self.verifier = secrets.token_urlsafe(48)
-        self.state = secrets.token_urlsafe(16)
-        self.ui_locales = ui_locales
         self.page: Page | None = None
 
     # -- plumbing ---------------------------------------------------------------------------------------------
@@ -96,24 +142,8 @@ class SignIn:
         return self.page
 
     # -- steps ------------------------------------------------------------------------------------------------
-    @property
-    def auth_endpoint(self) -> str:
-        return f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/auth"
-
     def open(self) -> Page:
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
-        params = {
-            "client_id": DEMO_CLIENT_ID,
-            "redirect_uri": DEMO_REDIRECT_URI,
-            "response_type": "code",
-            "scope": "openid",
-            "state": self.state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-        if self.ui_locales:
-            params["ui_locales"] = self.ui_locales
-        self.page = Page(self._follow(self._request("GET", f"{self.auth_endpoint}?{urlencode(params)}")))
+        self.page = Page(self._follow(self._request("GET", self.client.authorization_url())))
         return self.page
 
     def password(self, username: str, password: str) -> Page:
@@ -142,26 +172,11 @@ class SignIn:
         location = response.headers.get("Location", "")
         if response.status_code not in (302, 303) or not location.startswith(DEMO_REDIRECT_URI):
             return None
-        query = parse_qs(urlparse(location).query)
-        if query.get("state") != [self.state]:
-            raise SignInError("state mismatch")
-        return query["code"][0]
+        return self.client.code_from_callback(location)
 
     def exchange(self) -> dict:
         """Exchange the authorization code for tokens, as the demo client would."""
         code = self.authorization_code()
         if code is None:
             raise SignInError(f"sign-in did not finish: {self.page.text[:400] if self.page else ''}")
-        response = requests.post(
-            f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/token",
-            data={
-                "grant_type": "authorization_code",
-                "client_id": DEMO_CLIENT_ID,
-                "redirect_uri": DEMO_REDIRECT_URI,
-                "code": code,
-                "code_verifier": self.verifier,
-            },
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
-        return response.json()
+        return self.client.exchange(code)

@@ -14,11 +14,11 @@ KEYCLOAK_ZIP="$MFA_CACHE/dist/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
 KEYCLOAK_PRISTINE="$MFA_CACHE/keycloak-$KEYCLOAK_VERSION"
 KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
 
-if [ "$MFA_INSTANCE" = "test" ]; then
-    default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_smtp_port=11025
-else
-    default_kc_port=8080; default_mgmt_port=9000; default_sidecar_port=8081; default_smtp_port=1025
-fi
+case "$MFA_INSTANCE" in
+    test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_smtp_port=11025 ;;
+    bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_smtp_port=21025 ;;
+    *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_smtp_port=1025 ;;
+esac
 export MFA_RECOVERY_KEYCLOAK_PORT="${MFA_RECOVERY_KEYCLOAK_PORT:-$default_kc_port}"
 export MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT="${MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT:-$default_mgmt_port}"
 export MFA_RECOVERY_SIDECAR_PORT="${MFA_RECOVERY_SIDECAR_PORT:-$default_sidecar_port}"

@@ -12,9 +12,13 @@ import pytest
 from keycloak import KeycloakAdmin
 
 from tests.support.employees import REALM, Employee, create_employee
+from tests.support.mailsink import MailSink
 from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfig, load_config
 
 TEST_OUTPUT = ROOT / "test-output"
+DEFAULT_REALM_OPTIONS = (
+    "--code-count", "10", "--warning-threshold", "3", "--setup-prompt", "offered", "--no-reenrol-otp"
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +58,8 @@ def new_employee(admin: KeycloakAdmin, request: pytest.FixtureRequest) -> Callab
     """Make a user of this test's own: password and, by default, an authenticator app (TOTP)."""
     prefix = request.node.name.removeprefix("test_").replace("_", "-")[:24]
 
-    def _make(*, with_otp: bool = True) -> Employee:
-        return create_employee(admin, prefix, with_otp=with_otp)
+    def _make(**options) -> Employee:
+        return create_employee(admin, prefix, **options)
 
     return _make
 
@@ -82,6 +86,27 @@ def issue_codes(sidecar: SidecarProcess) -> Callable[[Employee], list[str]]:
         return codes
 
     return _issue
+
+
+@pytest.fixture(scope="session")
+def mail_sink(stack_config: StackConfig) -> Iterator[MailSink]:
+    """The SMTP server of the test realm (its import points at this port)."""
+    sink = MailSink(stack_config.smtp_port)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def realm_options(sidecar: SidecarProcess) -> Iterator[Callable[..., None]]:
+    """Change the acme realm's recovery options for one test; the defaults come back afterwards."""
+
+    def _set(*flags: str) -> None:
+        result = sidecar.cli("realm-options", "set", "--realm", REALM, *flags)
+        assert result.returncode == 0, result.stderr
+
+    yield _set
+    _set(*DEFAULT_REALM_OPTIONS)
 
 
 @pytest.fixture(scope="session")

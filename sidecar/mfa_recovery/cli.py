@@ -1,4 +1,5 @@
-"""Command line: ``mfa-recovery codes issue|remaining``, ``db upgrade``, ``serve``."""
+"""Command line: ``mfa-recovery codes issue|remaining``, ``realm-options show|set``,
+``notifications send-pending``, ``db upgrade``, ``serve``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import click
 
 from .config import ConfigError, Settings
 from .keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from .notifications.directory import ContactDirectory
+from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
 from .services import Services, build_services
 from .store import migrate
 
@@ -29,6 +32,7 @@ class UserDirectory(Protocol):
 class CliContext:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     directory_factory: Callable[[Settings], UserDirectory] | None = None
+    contact_directory_factory: Callable[[Settings], ContactDirectory] | None = None
     _settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -46,6 +50,12 @@ class CliContext:
         settings = self.settings()
         if self.directory_factory is not None:
             return self.directory_factory(settings)
+        return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+
+    def contact_directory(self) -> ContactDirectory:
+        settings = self.settings()
+        if self.contact_directory_factory is not None:
+            return self.contact_directory_factory(settings)
         return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
 
 
@@ -87,13 +97,15 @@ def codes() -> None:
 @codes.command("issue")
 @click.option("--realm", required=True, help="Realm name.")
 @click.option("--user", "username", required=True, help="Username in that realm.")
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="Number of codes (default from config).")
+@click.option(
+    "--count", type=click.IntRange(1, 100), default=None, help="Number of codes (default: the realm's code count)."
+)
 @click.pass_obj
 def codes_issue(ctx: CliContext, realm: str, username: str, count: int | None) -> None:
     """Issue a fresh set of backup codes, replacing the user's previous set."""
     user_id = resolve_user(ctx, realm, username)
     svc = ctx.services()
-    count = count or svc.settings.backup_code_count
+    count = count or svc.realm_options.get(realm).code_count
     issued = svc.backup_codes.issue(realm, user_id, count)
     svc.audit.record(
         realm=realm,
@@ -117,6 +129,93 @@ def codes_remaining(ctx: CliContext, realm: str, username: str) -> None:
     """Print how many unused backup codes the user has."""
     user_id = resolve_user(ctx, realm, username)
     click.echo(str(ctx.services().backup_codes.remaining(realm, user_id)))
+
+
+@cli.group("realm-options")
+def realm_options() -> None:
+    """Per-realm options of account recovery."""
+
+
+def _print_options(options: RealmOptions) -> None:
+    click.echo(f"realm: {options.realm}")
+    click.echo(f"code_count: {options.code_count}")
+    click.echo(f"warning_threshold: {options.warning_threshold}")
+    click.echo(f"setup_prompt: {options.setup_prompt}")
+    click.echo(f"reenrol_otp_after_recovery: {'true' if options.reenrol_otp_after_recovery else 'false'}")
+    if options.updated_at is None:
+        click.echo("updated: never (defaults)")
+    else:
+        click.echo(f"updated: {options.updated_at.isoformat()} by {options.updated_by}")
+
+
+@realm_options.command("show")
+@click.option("--realm", required=True, help="Realm name.")
+@click.pass_obj
+def realm_options_show(ctx: CliContext, realm: str) -> None:
+    """Print the realm's options (the defaults when none were saved)."""
+    _print_options(ctx.services().realm_options.get(realm))
+
+
+@realm_options.command("set")
+@click.option("--realm", required=True, help="Realm name.")
+@click.option("--code-count", type=int, default=None, help="Codes per set, 5..20.")
+@click.option("--warning-threshold", type=int, default=None, help="Ask to regenerate at this many codes left.")
+@click.option(
+    "--setup-prompt",
+    type=click.Choice(SETUP_PROMPTS),
+    default=None,
+    help="Show the setup page after OTP enrolment: off, offered (skippable) or required.",
+)
+@click.option(
+    "--reenrol-otp/--no-reenrol-otp",
+    "reenrol_otp",
+    default=None,
+    help="Make every recovery sign-in enrol a new OTP authenticator.",
+)
+@click.pass_obj
+def realm_options_set(
+    ctx: CliContext,
+    realm: str,
+    code_count: int | None,
+    warning_threshold: int | None,
+    setup_prompt: str | None,
+    reenrol_otp: bool | None,
+) -> None:
+    """Change the realm's options; unnamed options keep their value. Every change is audited."""
+    if code_count is None and warning_threshold is None and setup_prompt is None and reenrol_otp is None:
+        fail("nothing to change: give at least one of --code-count, --warning-threshold, --setup-prompt, "
+             "--reenrol-otp/--no-reenrol-otp")  # fmt: skip
+    try:
+        change = ctx.services().realm_options.update(
+            realm,
+            f"cli:{os_user()}",
+            code_count=code_count,
+            warning_threshold=warning_threshold,
+            setup_prompt=setup_prompt,
+            reenrol_otp_after_recovery=reenrol_otp,
+        )
+    except InvalidRealmOptions as exc:
+        fail(str(exc))
+    if change.changed:
+        for name, (old, new) in change.changed.items():
+            click.echo(f"# {name}: {old} -> {new}", err=True)
+    else:
+        click.echo("# no value changed", err=True)
+    _print_options(change.after)
+
+
+@cli.group()
+def notifications() -> None:
+    """Notification mails."""
+
+
+@notifications.command("send-pending")
+@click.pass_obj
+def notifications_send_pending(ctx: CliContext) -> None:
+    """Deliver the queued notifications that are due (one pass)."""
+    svc = ctx.services()
+    report = svc.notification_sender(ctx.contact_directory()).run_once(limit=1000)
+    click.echo(f"sent {report.sent}, retry later {report.retried}, given up {report.failed}, skipped {report.skipped}")
 
 
 @cli.group()

@@ -48,6 +48,33 @@ def _read_secret(environ: Mapping[str, str], name: str, development_default: str
     return value or development_default
 
 
+def _read_optional_secret(environ: Mapping[str, str], name: str) -> str | None:
+    """Read ``<name>`` or ``<name>_FILE`` when either is set; no production rules (the secret is optional)."""
+    key = PREFIX + name
+    file_key = key + "_FILE"
+    value = environ.get(key)
+    file_name = environ.get(file_key)
+    if value and file_name:
+        raise ConfigError(f"set only one of {key} and {file_key}")
+    if file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{file_key}: cannot read {file_name!r}: {exc.strerror}") from exc
+        value = value.removesuffix("\n").removesuffix("\r")
+    return value or None
+
+
+def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = environ.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = environ.get(PREFIX + name)
     if raw is None or raw == "":
@@ -71,6 +98,18 @@ class Settings:
     keycloak_client_id: str
     keycloak_client_secret: str
     backup_code_count: int
+    # Per-user limit on failed recovery verifications (held in the store, so it spans replicas).
+    failure_limit: int = 5
+    failure_window_seconds: int = 900
+    lockout_seconds: int = 900
+    # Notification mails after a recovery sign-in.
+    notifications_enabled: bool = True
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_from: str | None = None
+    smtp_tls: str | None = None  # "off" | "starttls" | "ssl"; None: the realm's ssl/starttls flags
+    smtp_user: str | None = None
+    smtp_password: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -96,5 +135,16 @@ class Settings:
             keycloak_client_secret=_read_secret(
                 environ, "KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET, env
             ),
-            backup_code_count=_int(environ, "BACKUP_CODE_COUNT", 10, 1, 100),
+            # Default code count of realms without saved options (the realm option's own range).
+            backup_code_count=_int(environ, "BACKUP_CODE_COUNT", 10, 5, 20),
+            failure_limit=_int(environ, "FAILURE_LIMIT", 5, 1, 1000),
+            failure_window_seconds=_int(environ, "FAILURE_WINDOW_SECONDS", 900, 1, 7 * 86400),
+            lockout_seconds=_int(environ, "LOCKOUT_SECONDS", 900, 1, 7 * 86400),
+            notifications_enabled=_choice(environ, "NOTIFICATIONS", "on", ("on", "off")) == "on",
+            smtp_host=(environ.get(PREFIX + "SMTP_HOST") or "").strip() or None,
+            smtp_port=_int(environ, "SMTP_PORT", 0, 1, 65535) or None,
+            smtp_from=(environ.get(PREFIX + "SMTP_FROM") or "").strip() or None,
+            smtp_tls=_choice(environ, "SMTP_TLS", "", ("off", "starttls", "ssl")) or None,
+            smtp_user=environ.get(PREFIX + "SMTP_USER") or None,
+            smtp_password=_read_optional_secret(environ, "SMTP_PASSWORD"),
         )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
-from keycloak.exceptions import KeycloakError
+from keycloak.exceptions import KeycloakError, KeycloakGetError
 from requests import RequestException
+
+from .notifications.directory import UserContact
 
 REQUEST_TIMEOUT_SECONDS = 10
 
@@ -37,6 +42,34 @@ class KeycloakDirectory:
             return self._admin(realm).get_user_id(username)
         except (KeycloakError, RequestException, OSError) as exc:
             raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+
+    def user_contact(self, realm: str, user_id: str) -> UserContact | None:
+        """Needs the service account's realm-management role ``view-users``."""
+        try:
+            user = self._admin(realm).get_user(user_id)
+        except KeycloakGetError as exc:
+            if getattr(exc, "response_code", None) == 404:
+                return None
+            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+        except (KeycloakError, RequestException, OSError) as exc:
+            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+        attributes = user.get("attributes") or {}
+        locale = attributes.get("locale")
+        if isinstance(locale, list):
+            locale = locale[0] if locale else None
+        return UserContact(
+            email=user.get("email") or None,
+            first_name=user.get("firstName") or None,
+            locale=locale if isinstance(locale, str) else None,
+        )
+
+    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
+        """Needs the service account's realm-management role ``view-realm``."""
+        try:
+            representation = self._admin(realm).get_realm(realm)
+        except (KeycloakError, RequestException, OSError) as exc:
+            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+        return representation.get("smtpServer") or {}
 
 
 def _describe(exc: Exception) -> str:

@@ -31,8 +31,12 @@ def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_
     page.get_by_label("Backup code").fill(code)
     page.get_by_role("button", name="Sign In").click()
 
+    page.get_by_text("You have 9 backup codes left").wait_for()
+    page.screenshot(path=shots / "04-codes-left.png", full_page=True)
+    page.get_by_role("button", name="Continue").click()
+
     page.get_by_text("Signed in to the demo application").wait_for()
-    page.screenshot(path=shots / "04-signed-in.png", full_page=True)
+    page.screenshot(path=shots / "05-signed-in.png", full_page=True)
 
     assert len(demo_application) == 1
     tokens = client.exchange(client.code_from_callback(demo_application[0]))
@@ -66,7 +70,7 @@ def test_unavailable_page_when_the_sidecar_is_down(
     sign_in_to_otp_page(page, keycloak, employee)
     page.locator("#mfa-recovery-link").click()
     page.locator("#mfa-recovery-unavailable").wait_for()
-    page.screenshot(path=test_output / "browser" / "05-unavailable.png", full_page=True)
+    page.screenshot(path=test_output / "browser" / "06-unavailable.png", full_page=True)
     page.get_by_role("button", name="Use my authenticator app instead").click()
     page.locator("#otp").fill(employee.totp())
     page.locator("#kc-login").click()
@@ -86,6 +90,7 @@ def test_demo_user_reaches_the_account_console_with_a_backup_code(page: Page, ke
     page.locator("#mfa-recovery-link").click()
     page.locator("#backupCode").fill(code)
     page.locator("#kc-login").click()
+    page.locator("#mfa-recovery-continue").click()
     page.get_by_role("heading", name="Personal info").wait_for()
-    page.screenshot(path=test_output / "browser" / "06-account-console.png", full_page=True)
+    page.screenshot(path=test_output / "browser" / "07-account-console.png", full_page=True)
     assert page.get_by_label("Username").input_value() == "alice"

@@ -74,6 +74,7 @@ def test_backup_code_signs_the_right_user_in(sign_in, new_employee, issue_codes)
     attempt.password(employee.username, employee.password)
     attempt.use_backup()
     attempt.backup_code(codes[3])
+    attempt.continue_after_recovery()
     claims = claims_of(attempt.exchange())
     assert claims["sub"] == employee.user_id
     assert claims["preferred_username"] == employee.username
@@ -87,6 +88,7 @@ def test_backup_code_is_forgiving_about_case_spaces_and_hyphens(sign_in, new_emp
     attempt.password(employee.username, employee.password)
     attempt.use_backup()
     attempt.backup_code(typed)
+    attempt.continue_after_recovery()
     assert claims_of(attempt.exchange())["sub"] == employee.user_id
 
 
@@ -97,6 +99,7 @@ def test_a_used_backup_code_fails_the_second_time(sign_in, new_employee, issue_c
     first.password(employee.username, employee.password)
     first.use_backup()
     first.backup_code(code)
+    first.continue_after_recovery()
     assert first.authorization_code() is not None
 
     second = sign_in()

@@ -43,7 +43,14 @@ def otp_credential(secret: str) -> dict:
     }
 
 
-def create_employee(admin: KeycloakAdmin, prefix: str, *, with_otp: bool = True) -> Employee:
+def create_employee(
+    admin: KeycloakAdmin,
+    prefix: str,
+    *,
+    with_otp: bool = True,
+    locale: str | None = None,
+    required_actions: tuple[str, ...] = (),
+) -> Employee:
     username = f"{prefix}-{secrets.token_hex(4)}".lower()
     password = secrets.token_urlsafe(12)
     totp_secret = pyotp.random_base32() if with_otp else None
@@ -59,6 +66,8 @@ def create_employee(admin: KeycloakAdmin, prefix: str, *, with_otp: bool = True)
             "firstName": prefix.title(),
             "lastName": "Tester",
             "credentials": credentials,
+            "requiredActions": list(required_actions),
+            "attributes": {"locale": [locale]} if locale else {},
         }
     )
     return Employee(username, password, user_id, totp_secret)

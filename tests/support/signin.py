@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import pyotp
 import requests
 from bs4 import BeautifulSoup
 
@@ -44,9 +45,9 @@ class Page:
         if form is None:
             raise SignInError(f"no form #{form_id} on the page: {self.text[:400]}")
         fields = {
-            field["name"]: field.get("value", "")
+            field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
             for field in form.find_all("input")
-            if field.get("name") and field.get("type") != "radio"
+            if field.get("name") and (field.get("type") not in ("radio", "checkbox") or field.has_attr("checked"))
         }
         return form["action"], fields
 
@@ -64,10 +65,18 @@ class DemoClient:
     """The demo application's side of authorization code + PKCE (S256): the URL it sends the user to, and the
     exchange of the code Keycloak sends back."""
 
-    def __init__(self, keycloak_url: str, realm: str = "acme", ui_locales: str | None = None, timeout: float = 15):
+    def __init__(
+        self,
+        keycloak_url: str,
+        realm: str = "acme",
+        ui_locales: str | None = None,
+        timeout: float = 15,
+        kc_action: str | None = None,
+    ):
         self.keycloak_url = keycloak_url.rstrip("/")
         self.realm = realm
         self.ui_locales = ui_locales
+        self.kc_action = kc_action
         self.timeout = timeout
         self.verifier = secrets.token_urlsafe(48)
         self.state = secrets.token_urlsafe(16)
@@ -85,6 +94,8 @@ class DemoClient:
         }
         if self.ui_locales:
             params["ui_locales"] = self.ui_locales
+        if self.kc_action:
+            params["kc_action"] = self.kc_action
         return f"{self.keycloak_url}/realms/{self.realm}/protocol/openid-connect/auth?{urlencode(params)}"
 
     def code_from_callback(self, url: str) -> str:
@@ -113,8 +124,15 @@ class DemoClient:
 class SignIn:
     """One sign-in attempt of the demo client (authorization code + PKCE), step by step."""
 
-    def __init__(self, keycloak_url: str, realm: str = "acme", ui_locales: str | None = None, timeout: float = 15):
-        self.client = DemoClient(keycloak_url, realm, ui_locales, timeout)
+    def __init__(
+        self,
+        keycloak_url: str,
+        realm: str = "acme",
+        ui_locales: str | None = None,
+        timeout: float = 15,
+        kc_action: str | None = None,
+    ):
+        self.client = DemoClient(keycloak_url, realm, ui_locales, timeout, kc_action)
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "mfa-recovery-tests/1.0"
@@ -163,6 +181,29 @@ class SignIn:
 
     def back_to_otp(self) -> Page:
         return self._post_form("mfa-recovery-back-to-otp-form", {})
+
+    def continue_after_recovery(self) -> Page:
+        """The "Continue" button of the page that says how many backup codes are left."""
+        return self._post_form("mfa-recovery-continue-form", {"continue": ""})
+
+    def configure_totp(self) -> str:
+        """Enrol a new authenticator app on Keycloak's CONFIGURE_TOTP page; returns its base32 secret."""
+        assert self.page is not None
+        _, fields = self.page.form("kc-totp-settings-form")
+        secret = base64.b32encode(fields["totpSecret"].encode()).decode()
+        self._post_form("kc-totp-settings-form", {"totp": pyotp.TOTP(secret).now(), "userLabel": "New phone"})
+        return secret
+
+    def shown_backup_codes(self) -> list[str]:
+        """The codes on the "Set up account recovery" page."""
+        assert self.page is not None
+        return [node.get_text(strip=True) for node in self.page.soup.select("#mfa-recovery-codes code")]
+
+    def confirm_saved_codes(self, *, ticked: bool = True) -> Page:
+        return self._post_form("mfa-recovery-setup-form", {"saved": "on"} if ticked else {})
+
+    def skip_setup(self) -> Page:
+        return self._post_form("mfa-recovery-skip-form", {"skip": "true"})
 
     # -- outcome ----------------------------------------------------------------------------------------------
     def authorization_code(self) -> str | None:

@@ -37,6 +37,7 @@ class StackConfig:
     keycloak_url: str
     sidecar_url: str
     sidecar_port: int
+    smtp_port: int
     instance_dir: Path
     admin_username: str
     admin_password: str
@@ -69,6 +70,7 @@ def load_config() -> StackConfig:
         keycloak_url=values["MFA_RECOVERY_KEYCLOAK_URL"],
         sidecar_url=values["MFA_RECOVERY_SIDECAR_URL"],
         sidecar_port=int(values["MFA_RECOVERY_SIDECAR_PORT"]),
+        smtp_port=int(values["MFA_RECOVERY_SMTP_PORT"]),
         instance_dir=Path(values["MFA_INSTANCE_DIR"]),
         admin_username="test-admin",
         admin_password=secrets.token_urlsafe(18),
@@ -111,24 +113,30 @@ class SidecarProcess:
         )
 
     def start(self) -> None:
+        if _answers(f"{self.config.sidecar_url}/healthz"):
+            raise RuntimeError(f"something already listens on {self.config.sidecar_url}; stop it first")
         (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
-        self.process = subprocess.Popen(
-            [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.config.sidecar_port)],
-            env=self.config.environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.config.sidecar_port)],
+                env=self.config.environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if requests.get(f"{self.config.sidecar_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
+            if _answers(f"{self.config.sidecar_url}/healthz"):
+                return
             time.sleep(0.2)
         raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
 
@@ -142,3 +150,10 @@ class SidecarProcess:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:  # not listening yet, or workers still booting
+        return False

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.services import Services, build_services
+from mfa_recovery.web.app import create_app
 
-from .support import BRIDGE_SECRET, PEPPER, REALM, USER_ID, FakeClock
+from .support import BRIDGE_SECRET, PEPPER, REALM, USER_ID, FakeClock, MailSink
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +39,8 @@ def settings(tmp_path: Path) -> Settings:
             "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
             "MFA_RECOVERY_BRIDGE_SECRET": BRIDGE_SECRET,
             "MFA_RECOVERY_CODE_PEPPER": PEPPER,
+            # No background sender in unit tests (it would call Keycloak); tests that want one enable it.
+            "MFA_RECOVERY_NOTIFICATIONS": "off",
         }
     )
 
@@ -79,3 +84,35 @@ def make_token(clock: FakeClock) -> Callable[..., str]:
         return jwt.encode(claims, secret, algorithm=algorithm)
 
     return _make
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailSink]:
+    """An aiosmtpd server on a free loopback port that keeps the messages it receives."""
+    sink = MailSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock, hasher=fast_hasher)
+    yield app
+    app.extensions["mfa_recovery"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def call(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
+    """POST ``body`` to ``path`` with a fresh bridge token; keyword ``claims`` overrides token claims."""
+
+    def _call(path: str, body: object = None, claims: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {make_token(path, **(claims or {}))}"}
+        return client.post(path, json={} if body is None else body, headers=headers, **kwargs)
+
+    return _call

@@ -25,7 +25,7 @@ class FakeDirectory:
 
 @pytest.fixture
 def environ(tmp_path: Path) -> dict[str, str]:
-    return {"MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"), "MFA_RECOVERY_BACKUP_CODE_COUNT": "4"}
+    return {"MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"), "MFA_RECOVERY_BACKUP_CODE_COUNT": "5"}
 
 
 def run(environ: dict[str, str], args: list[str], directory: FakeDirectory | None = None):  # type: ignore[no-untyped-def]
@@ -38,11 +38,11 @@ def test_issue_prints_codes_once_and_audits(environ: dict[str, str]) -> None:
     result = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice"])
     assert result.exit_code == 0, result.output
     codes = result.stdout.splitlines()
-    assert len(codes) == 4 and all(CODE.match(c) for c in codes)
+    assert len(codes) == 5 and all(CODE.match(c) for c in codes)
     assert "shown once" in result.stderr
 
     svc = build_services(Settings.from_env(environ))
-    assert svc.backup_codes.remaining("acme", "alice-id") == 4
+    assert svc.backup_codes.remaining("acme", "alice-id") == 5
     event = svc.audit.recent()[0]
     assert event["action"] == "backup_code.issue"
     assert event["actor"].startswith("cli:") and len(event["actor"]) > 4
@@ -50,7 +50,7 @@ def test_issue_prints_codes_once_and_audits(environ: dict[str, str]) -> None:
     assert svc.backup_codes.verify("acme", "alice-id", codes[2]).accepted
 
     remaining = run(environ, ["codes", "remaining", "--realm", "acme", "--user", "alice"])
-    assert remaining.exit_code == 0 and remaining.stdout.strip() == "3"
+    assert remaining.exit_code == 0 and remaining.stdout.strip() == "4"
 
 
 def test_issue_with_count(environ: dict[str, str]) -> None:
@@ -87,3 +87,65 @@ def test_db_upgrade_is_idempotent(environ: dict[str, str], tmp_path: Path) -> No
         result = run(environ, ["db", "upgrade"])
         assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "mfa-recovery.db").exists()
+
+
+def test_realm_options_show_defaults_then_set_and_show(environ: dict[str, str]) -> None:
+    shown = run(environ, ["realm-options", "show", "--realm", "acme"])
+    assert shown.exit_code == 0, shown.output
+    assert "code_count: 5" in shown.stdout  # the environment's default code count (5 in these tests)
+    assert "warning_threshold: 3" in shown.stdout
+    assert "setup_prompt: offered" in shown.stdout
+    assert "reenrol_otp_after_recovery: false" in shown.stdout
+    assert "never (defaults)" in shown.stdout
+
+    args = ["realm-options", "set", "--realm", "acme", "--code-count", "8", "--warning-threshold", "2"]
+    changed = run(environ, [*args, "--setup-prompt", "required", "--reenrol-otp"])
+    assert changed.exit_code == 0, changed.output
+    assert "code_count: 5 -> 8" in changed.stderr
+    shown = run(environ, ["realm-options", "show", "--realm", "acme"])
+    for line in ("code_count: 8", "warning_threshold: 2", "setup_prompt: required", "reenrol_otp_after_recovery: true"):
+        assert line in shown.stdout
+    assert " by cli:" in shown.stdout
+
+    off = run(environ, ["realm-options", "set", "--realm", "acme", "--no-reenrol-otp"])
+    assert off.exit_code == 0 and "reenrol_otp_after_recovery: false" in off.stdout
+
+    svc = build_services(Settings.from_env(environ))
+    events = [e for e in svc.audit.recent() if e["action"] == "realm_options.update"]
+    assert len(events) == 2
+    assert all(e["actor"].startswith("cli:") and len(e["actor"]) > 4 and e["realm"] == "acme" for e in events)
+    assert events[0]["detail"]["changed"] == {"reenrol_otp_after_recovery": [True, False]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--code-count", "4"], "code count must be between 5 and 20, got 4"),
+        (["--code-count", "21"], "code count must be between 5 and 20"),
+        (["--warning-threshold", "5"], "warning threshold must be between 0 and 4"),
+        (["--warning-threshold", "-1"], "warning threshold must be between 0 and 4"),
+        (["--setup-prompt", "always"], "'always' is not one of"),
+        (["--code-count", "many"], "'many' is not a valid integer"),
+        ([], "nothing to change"),
+    ],
+)
+def test_realm_options_set_refuses_bad_values_with_exit_2(
+    environ: dict[str, str], args: list[str], message: str
+) -> None:
+    result = run(environ, ["realm-options", "set", "--realm", "acme", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    shown = run(environ, ["realm-options", "show", "--realm", "acme"])
+    assert "never (defaults)" in shown.stdout
+
+
+def test_issue_uses_the_realms_code_count_unless_count_is_given(environ: dict[str, str]) -> None:
+    assert run(environ, ["realm-options", "set", "--realm", "acme", "--code-count", "12"]).exit_code == 0
+    issued = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice"])
+    assert issued.exit_code == 0 and len(issued.stdout.splitlines()) == 12
+    explicit = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice", "--count", "3"])
+    assert len(explicit.stdout.splitlines()) == 3
+    other = FakeDirectory({("globex", "bob"): "bob-id"})
+    default = run(environ, ["codes", "issue", "--realm", "globex", "--user", "bob"], other)
+    assert len(default.stdout.splitlines()) == 5  # a realm without options: the default count

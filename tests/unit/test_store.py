@@ -13,8 +13,15 @@ def test_upgrade_creates_schema_and_parent_directory(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert {"backup_codes", "used_bridge_tokens", "audit_events"} <= tables
-    assert version == [("0001_initial",)]
+    assert {
+        "backup_codes",
+        "used_bridge_tokens",
+        "audit_events",
+        "realm_options",
+        "recovery_failures",
+        "notification_outbox",
+    } <= tables
+    assert version == [("0002_recovery_setup",)]
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path: Path) -> None:
@@ -29,3 +36,4 @@ def test_migrations_ship_with_the_package() -> None:
     versions = migrate.MIGRATIONS_DIR / "versions"
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
     assert (versions / "0001_initial.py").is_file()
+    assert (versions / "0002_recovery_setup.py").is_file()

@@ -15,27 +15,6 @@ START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Flask:
-    app = create_app(settings, clock=clock, hasher=fast_hasher)
-    yield app
-    app.extensions["mfa_recovery"].engine.dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def call(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
-    def _call(path: str, body: object = None, **kwargs: Any):  # type: ignore[no-untyped-def]
-        headers = {"Authorization": f"Bearer {make_token(path)}"}
-        return client.post(path, json={} if body is None else body, headers=headers, **kwargs)
-
-    return _call
-
-
 def no_traceback(response: Any) -> None:
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and 'File "' not in text
@@ -84,7 +63,7 @@ def test_verify_accepts_then_rejects_and_audits(app: Flask, call: Callable[..., 
     body = {"code": code, "ip": "203.0.113.7", "user_agent": "U" * 600}
     first = call(VERIFY, body)
     assert first.status_code == 200
-    assert first.json == {"result": "accepted", "backup_codes_remaining": 2}
+    assert first.json == {"result": "accepted", "backup_codes_remaining": 2, "regenerate": True, "reenrol_otp": False}
     second = call(VERIFY, body)
     assert second.status_code == 200
     assert second.json == {"result": "rejected"}
@@ -209,8 +188,11 @@ def test_unexpected_error_is_500_json_without_traceback(
 
 
 def test_apps_do_not_share_state(tmp_path: Any, clock: FakeClock, fast_hasher: CodeHasher) -> None:
-    a = create_app(Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / "a")}), clock=clock, hasher=fast_hasher)
-    b = create_app(Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / "b")}), clock=clock, hasher=fast_hasher)
+    def settings(name: str) -> Settings:
+        return Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / name), "MFA_RECOVERY_NOTIFICATIONS": "off"})
+
+    a = create_app(settings("a"), clock=clock, hasher=fast_hasher)
+    b = create_app(settings("b"), clock=clock, hasher=fast_hasher)
     a.extensions["mfa_recovery"].backup_codes.issue(REALM, USER_ID, 2)
     assert b.extensions["mfa_recovery"].backup_codes.remaining(REALM, USER_ID) == 0
     assert a.extensions["mfa_recovery"].backup_codes.remaining(REALM, USER_ID) == 2

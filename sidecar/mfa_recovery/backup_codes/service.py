@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from .codes import display, generate_codes, normalise
 from .hashing import CodeHasher, lookup_key
 
 MAX_INPUT_LENGTH = 64
+PENDING_SET_LIFETIME = timedelta(minutes=30)
+SET_ID_BYTES = 32  # 256 bits, URL-safe base64: 43 characters
+
+PENDING = "pending"
+ACTIVE = "active"
 
 Clock = Callable[[], datetime]
 
@@ -33,9 +39,26 @@ class VerifyResult:
     remaining: int | None = None
 
 
+@dataclass(frozen=True)
+class PendingSet:
+    set_id: str
+    codes: list[str]
+    expires_at: datetime
+
+
 class BackupCodeRepository(Protocol):
-    def replace_all(self, realm: str, user_id: str, codes: Sequence[NewCode], now: datetime) -> None:
-        """Delete every code of the user and insert ``codes``, in one transaction."""
+    def replace_all(self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime) -> None:
+        """Delete every code of the user (active and pending) and insert ``codes`` as active, in one transaction."""
+
+    def replace_pending(
+        self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime, expired_before: datetime
+    ) -> None:
+        """Delete the user's pending codes (and pending codes made before ``expired_before``); insert ``codes``
+        as pending. Active codes are untouched."""
+
+    def activate(self, realm: str, user_id: str, set_id: str, created_after: datetime) -> int | None:
+        """In one transaction: make the user's pending set ``set_id`` (made after ``created_after``) active and
+        delete the user's other active codes. Returns the active unused count, or None if no such pending set."""
 
     def find_unused(self, realm: str, user_id: str, lookup: str) -> StoredCode | None: ...
 
@@ -58,15 +81,35 @@ class BackupCodeService:
         self._pepper = pepper
         self._clock = clock
 
-    def issue(self, realm: str, user_id: str, count: int) -> list[str]:
-        """Create a fresh set of codes, replacing any previous set; returns them for display, once."""
+    def _new_codes(self, realm: str, user_id: str, count: int) -> tuple[list[str], list[NewCode]]:
         codes = generate_codes(count)
         rows = [
             NewCode(lookup=lookup_key(self._pepper, realm, user_id, code), hash=self._hasher.hash(code))
             for code in codes
         ]
-        self._repository.replace_all(realm, user_id, rows, self._clock())
-        return [display(code) for code in codes]
+        return [display(code) for code in codes], rows
+
+    def issue(self, realm: str, user_id: str, count: int) -> list[str]:
+        """Create a fresh active set of codes, replacing any previous set; returns them for display, once."""
+        shown, rows = self._new_codes(realm, user_id, count)
+        self._repository.replace_all(realm, user_id, secrets.token_urlsafe(SET_ID_BYTES), rows, self._clock())
+        return shown
+
+    def start_setup(self, realm: str, user_id: str, count: int) -> PendingSet:
+        """Make a pending set (not valid for sign-in) replacing the user's earlier pending set."""
+        now = self._clock()
+        shown, rows = self._new_codes(realm, user_id, count)
+        set_id = secrets.token_urlsafe(SET_ID_BYTES)
+        self._repository.replace_pending(realm, user_id, set_id, rows, now, now - PENDING_SET_LIFETIME)
+        return PendingSet(set_id=set_id, codes=shown, expires_at=now + PENDING_SET_LIFETIME)
+
+    def confirm_setup(self, realm: str, user_id: str, set_id: str) -> int | None:
+        """Activate the user's pending set ``set_id``; the old active codes stop working in the same transaction.
+
+        Returns the number of active codes, or None when ``set_id`` is not this user's pending set or has expired.
+        The set id is matched by exact key together with realm and user, so another user's id never matches.
+        """
+        return self._repository.activate(realm, user_id, set_id, self._clock() - PENDING_SET_LIFETIME)
 
     def verify(self, realm: str, user_id: str, code: str) -> VerifyResult:
         """Accept an unused code of this user exactly once.

@@ -5,14 +5,19 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # BIGINT on PostgreSQL, INTEGER (rowid alias, autoincrement) on SQLite.
@@ -30,7 +35,63 @@ backup_codes = Table(
     Column("hash", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
+    # A set of codes issued together. Codes of a 'pending' set (shown on the setup page, not yet confirmed)
+    # are never valid for sign-in; confirming turns them 'active'. Rows from before 0002 are active, no set id.
+    Column("set_id", String(64), nullable=True),
+    Column("status", String(16), nullable=False, server_default="active"),
     UniqueConstraint("realm", "user_id", "lookup", name="uq_backup_codes_lookup"),
+    CheckConstraint("status IN ('pending', 'active')", name="ck_backup_codes_status"),
+    Index("ix_backup_codes_user_set", "realm", "user_id", "set_id"),
+    Index("ix_backup_codes_status_created", "status", "created_at"),
+)
+
+realm_options = Table(
+    "realm_options",
+    metadata,
+    Column("realm", String(255), primary_key=True),
+    Column("code_count", Integer, nullable=False, server_default="10"),
+    Column("warning_threshold", Integer, nullable=False, server_default="3"),
+    Column("setup_prompt", String(16), nullable=False, server_default="offered"),
+    Column("reenrol_otp_after_recovery", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(255), nullable=False),
+    CheckConstraint("code_count BETWEEN 5 AND 20", name="ck_realm_options_code_count"),
+    CheckConstraint(
+        "warning_threshold >= 0 AND warning_threshold < code_count", name="ck_realm_options_warning_threshold"
+    ),
+    CheckConstraint("setup_prompt IN ('off', 'offered', 'required')", name="ck_realm_options_setup_prompt"),
+)
+
+recovery_failures = Table(
+    "recovery_failures",
+    metadata,
+    Column("realm", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("window_started_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("realm", "user_id", name="pk_recovery_failures"),
+)
+
+notification_outbox = Table(
+    "notification_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("realm", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(255), nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("codes_left", Integer, nullable=True),
+    Column("status", String(16), nullable=False, server_default="pending"),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_notification_outbox_status"),
+    Index("ix_notification_outbox_due", "status", "next_attempt_at"),
 )
 
 used_bridge_tokens = Table(

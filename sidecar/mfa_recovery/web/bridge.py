@@ -10,7 +10,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 
+from ..backup_codes import setup
 from ..bridge_auth.tokens import BridgeClaims, InvalidBridgeToken, verify_bridge_token
+from ..caller import Caller
 from ..services import Services
 from .errors import ApiError
 
@@ -19,6 +21,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("bridge", __name__)
 
 MAX_CODE_LENGTH = 64
+MAX_SET_ID_LENGTH = 128
 MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
 BRIDGE_ACTOR = "bridge"
@@ -106,6 +109,13 @@ def _read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
     return svc, claims, _json_body()
 
 
+def _caller(claims: BridgeClaims, body: dict[str, Any]) -> Caller:
+    client = _client_info(body)
+    return Caller(
+        realm=claims.realm, user_id=claims.user_id, attempt=claims.attempt, ip=client.ip, user_agent=client.user_agent
+    )
+
+
 @bp.post("/bridge/v1/recovery/start")
 def recovery_start() -> Response:
     svc, claims, body = _read_request()
@@ -133,24 +143,51 @@ def backup_codes_verify() -> Response:
         raise ApiError(400, "code must be a string")
     if len(code) > MAX_CODE_LENGTH:
         raise ApiError(400, f"code must be at most {MAX_CODE_LENGTH} characters")
-    client = _client_info(body)
-    result = svc.backup_codes.verify(claims.realm, claims.user_id, code)
-    detail: dict[str, Any] = {"attempt": claims.attempt}
-    if result.accepted:
-        detail["remaining"] = result.remaining
-    svc.audit.record(
-        realm=claims.realm,
-        actor=BRIDGE_ACTOR,
-        subject=claims.user_id,
-        action="backup_code.verify",
-        outcome="accepted" if result.accepted else "rejected",
-        detail=detail,
-        ip=client.ip,
-        user_agent=client.user_agent,
-    )
-    if result.accepted:
-        return jsonify({"result": "accepted", "backup_codes_remaining": result.remaining})
+    outcome = svc.sign_in.verify(_caller(claims, body), code)
+    if outcome.result == "accepted":
+        return jsonify(
+            {
+                "result": "accepted",
+                "backup_codes_remaining": outcome.remaining,
+                "regenerate": outcome.regenerate,
+                "reenrol_otp": outcome.reenrol_otp,
+            }
+        )
+    if outcome.result == "locked":
+        return jsonify({"result": "locked", "retry_after_seconds": outcome.retry_after_seconds})
     return jsonify({"result": "rejected"})
+
+
+@bp.post("/bridge/v1/backup-codes/setup")
+def backup_codes_setup() -> Response:
+    svc, claims, body = _read_request()
+    reason = body.get("reason", setup.USER_REQUEST)
+    if reason not in setup.REASONS:
+        raise ApiError(400, f"reason must be one of {', '.join(setup.REASONS)}")
+    started = svc.setup.start(_caller(claims, body), reason)
+    return jsonify(
+        {
+            "show": started.presentation.show,
+            "skippable": started.presentation.skippable,
+            "set_id": started.set_id,
+            "codes": started.codes,
+            "prompt": started.prompt,
+        }
+    )
+
+
+@bp.post("/bridge/v1/backup-codes/confirm")
+def backup_codes_confirm() -> Response:
+    svc, claims, body = _read_request()
+    set_id = body.get("set_id")
+    if not isinstance(set_id, str):
+        raise ApiError(400, "set_id must be a string")
+    if len(set_id) > MAX_SET_ID_LENGTH:
+        raise ApiError(400, f"set_id must be at most {MAX_SET_ID_LENGTH} characters")
+    confirmed = svc.setup.confirm(_caller(claims, body), set_id)
+    if not confirmed.activated:
+        return jsonify({"result": "expired"})
+    return jsonify({"result": "activated", "backup_codes_remaining": confirmed.remaining})
 
 
 @bp.get("/healthz")

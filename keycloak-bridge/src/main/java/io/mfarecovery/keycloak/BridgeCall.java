@@ -1,18 +1,33 @@
 package io.mfarecovery.keycloak;
 
 import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.RequiredActionContext;
+import org.keycloak.common.ClientConnection;
+import org.keycloak.http.HttpRequest;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 /** Who is signing in, in which attempt, from where: what every call to the sidecar is about. */
 record BridgeCall(String realm, String userId, String attempt, String ip, String userAgent) {
 
     static BridgeCall of(AuthenticationFlowContext context) {
-        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        return of(context.getRealm(), context.getUser(), context.getAuthenticationSession(), context.getConnection(),
+                context.getHttpRequest());
+    }
+
+    static BridgeCall of(RequiredActionContext context) {
+        return of(context.getRealm(), context.getUser(), context.getAuthenticationSession(), context.getConnection(),
+                context.getHttpRequest());
+    }
+
+    private static BridgeCall of(RealmModel realm, UserModel user, AuthenticationSessionModel authSession,
+                                 ClientConnection connection, HttpRequest request) {
         return new BridgeCall(
-                context.getRealm().getName(),
-                context.getUser().getId(),
+                realm.getName(),
+                user.getId(),
                 authSession.getParentSession().getId() + "." + authSession.getTabId(),
-                context.getConnection().getRemoteAddr(),
-                context.getHttpRequest().getHttpHeaders().getHeaderString("User-Agent"));
+                connection.getRemoteAddr(),
+                request.getHttpHeaders().getHeaderString("User-Agent"));
     }
 }

@@ -6,17 +6,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.keycloak.util.JsonSerialization;
 
-/** Calls the sidecar's bridge API. Thread-safe; one instance is shared by all authenticator instances. */
+/**
+ * Calls the sidecar's bridge API (docs/architecture.md). Thread-safe; one instance per factory. Every answer it
+ * cannot understand becomes a {@link SidecarUnavailableException}, which the callers turn into the "unavailable"
+ * page.
+ */
 final class SidecarClient {
 
     static final String START_PATH = "/bridge/v1/recovery/start";
     static final String VERIFY_BACKUP_CODE_PATH = "/bridge/v1/backup-codes/verify";
+    static final String SETUP_PATH = "/bridge/v1/backup-codes/setup";
+    static final String CONFIRM_PATH = "/bridge/v1/backup-codes/confirm";
 
     private final SidecarSettings settings;
     private final HttpClient http;
@@ -40,19 +48,49 @@ final class SidecarClient {
         for (JsonNode method : methods) {
             backupCode |= "backup_code".equals(method.asText());
         }
-        return new RecoveryOptions(backupCode, answer.path("backup_codes_remaining").asInt(0));
+        return new RecoveryOptions(backupCode);
     }
 
-    /** Whether the sidecar accepted (and consumed) the backup code. */
-    boolean verifyBackupCode(BridgeCall call, String code) throws SidecarUnavailableException {
-        String result = post(VERIFY_BACKUP_CODE_PATH, call, Map.of("code", code)).path("result").asText("");
-        switch (result) {
+    /** The sidecar's verdict on a typed backup code (it consumes an accepted code). */
+    Verdict verifyBackupCode(BridgeCall call, String code) throws SidecarUnavailableException {
+        JsonNode answer = post(VERIFY_BACKUP_CODE_PATH, call, Map.of("code", code));
+        switch (answer.path("result").asText("")) {
             case "accepted":
-                return true;
+                return new Verdict(Verdict.Result.ACCEPTED, answer.path("backup_codes_remaining").asInt(0),
+                        answer.path("regenerate").asBoolean(false), answer.path("reenrol_otp").asBoolean(false), 0);
             case "rejected":
+                return new Verdict(Verdict.Result.REJECTED, 0, false, false, 0);
+            case "locked":
+                return new Verdict(Verdict.Result.LOCKED, 0, false, false,
+                        answer.path("retry_after_seconds").asInt(0));
+            default:
+                throw new SidecarUnavailableException("unexpected verify answer " + answer);
+        }
+    }
+
+    /** A new, pending set of codes to show, or none when the sidecar says the page should not appear. */
+    SetupOffer setup(BridgeCall call, String reason) throws SidecarUnavailableException {
+        JsonNode answer = post(SETUP_PATH, call, Map.of("reason", reason));
+        List<String> codes = new ArrayList<>();
+        answer.path("codes").forEach(code -> codes.add(code.asText()));
+        boolean show = answer.path("show").asBoolean(!codes.isEmpty());
+        if (show && (codes.isEmpty() || answer.path("set_id").asText("").isEmpty())) {
+            throw new SidecarUnavailableException("setup answer without codes");
+        }
+        return new SetupOffer(show, answer.path("skippable").asBoolean(false), answer.path("set_id").asText(""),
+                List.copyOf(codes));
+    }
+
+    /** Makes the pending set the user's codes; false when it has expired (the caller offers a new one). */
+    boolean confirm(BridgeCall call, String setId) throws SidecarUnavailableException {
+        String result = post(CONFIRM_PATH, call, Map.of("set_id", setId)).path("result").asText("");
+        switch (result) {
+            case "activated":
+                return true;
+            case "expired":
                 return false;
             default:
-                throw new SidecarUnavailableException("unexpected verify result '" + result + "'");
+                throw new SidecarUnavailableException("unexpected confirm result '" + result + "'");
         }
     }
 
@@ -92,9 +130,16 @@ final class SidecarClient {
         }
     }
 
-    record RecoveryOptions(boolean backupCode, int backupCodesRemaining) {
+    record RecoveryOptions(boolean backupCode) {
         boolean any() {
             return backupCode;
         }
+    }
+
+    record Verdict(Result result, int remaining, boolean regenerate, boolean reenrolOtp, int retryAfterSeconds) {
+        enum Result { ACCEPTED, REJECTED, LOCKED }
+    }
+
+    record SetupOffer(boolean show, boolean skippable, String setId, List<String> codes) {
     }
 }

@@ -1,0 +1,25 @@
+"""What the sender needs from Keycloak (implemented by :class:`mfa_recovery.keycloak_admin.KeycloakDirectory`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class UserContact:
+    email: str | None
+    first_name: str | None
+    locale: str | None
+
+
+class ContactDirectory(Protocol):
+    def user_contact(self, realm: str, user_id: str) -> UserContact | None:
+        """The user's address, first name and ``locale`` attribute; None when the user does not exist.
+
+        Raises ``DirectoryUnavailable`` when Keycloak cannot answer.
+        """
+
+    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
+        """The realm's ``smtpServer`` settings (Keycloak masks the password). Raises ``DirectoryUnavailable``."""

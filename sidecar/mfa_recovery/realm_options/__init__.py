@@ -1,0 +1,1 @@
+"""Per-realm options of account recovery: code count, warning threshold, setup prompt, OTP re-enrolment."""

@@ -1,0 +1,35 @@
+"""SQLAlchemy storage of realm options (table ``realm_options``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from ..store.tables import realm_options
+from ..store.upsert import upsert
+from .options import RealmOptions
+
+
+class SqlRealmOptionsRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find(self, realm: str) -> RealmOptions | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(realm_options).where(realm_options.c.realm == realm)).first()
+        if row is None:
+            return None
+        return RealmOptions(
+            realm=row.realm,
+            code_count=row.code_count,
+            warning_threshold=row.warning_threshold,
+            setup_prompt=row.setup_prompt,
+            reenrol_otp_after_recovery=bool(row.reenrol_otp_after_recovery),
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+        )
+
+    def save(self, options: RealmOptions) -> None:
+        values = {"realm": options.realm, **options.as_dict()}
+        values.update(updated_at=options.updated_at, updated_by=options.updated_by)
+        with self._engine.begin() as conn:
+            upsert(conn, realm_options, values, keys=("realm",))

@@ -1,0 +1,96 @@
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from mfa_recovery.config import Settings
+from mfa_recovery.realm_options.options import InvalidRealmOptions, RealmOptions
+from mfa_recovery.services import Services, build_services
+from mfa_recovery.store.tables import realm_options
+
+from .support import REALM, FakeClock
+
+
+def test_defaults_for_a_realm_without_options(services: Services) -> None:
+    options = services.realm_options.get(REALM)
+    assert options == RealmOptions(realm=REALM)
+    assert (options.code_count, options.warning_threshold, options.setup_prompt) == (10, 3, "offered")
+    assert options.reenrol_otp_after_recovery is False
+    assert options.is_default
+
+
+def test_default_code_count_comes_from_the_environment(settings: Settings, clock: FakeClock) -> None:
+    env = {"MFA_RECOVERY_DATABASE_URL": settings.database_url, "MFA_RECOVERY_BACKUP_CODE_COUNT": "6"}
+    svc = build_services(Settings.from_env(env), clock=clock)
+    try:
+        assert svc.realm_options.get(REALM).code_count == 6
+    finally:
+        svc.engine.dispose()
+
+
+def test_update_saves_per_realm_and_audits(services: Services, clock: FakeClock) -> None:
+    change = services.realm_options.update(
+        REALM, "cli:operator", code_count=12, setup_prompt="required", reenrol_otp_after_recovery=True
+    )
+    assert change.changed == {
+        "code_count": [10, 12],
+        "setup_prompt": ["offered", "required"],
+        "reenrol_otp_after_recovery": [False, True],
+    }
+    saved = services.realm_options.get(REALM)
+    assert (saved.code_count, saved.warning_threshold, saved.setup_prompt) == (12, 3, "required")
+    assert saved.reenrol_otp_after_recovery is True
+    assert saved.updated_by == "cli:operator" and saved.updated_at is not None
+    assert services.realm_options.get("other").is_default
+
+    clock.advance(60)
+    services.realm_options.update(REALM, "cli:someone", warning_threshold=0)
+    again = services.realm_options.get(REALM)
+    assert (again.code_count, again.warning_threshold, again.updated_by) == (12, 0, "cli:someone")
+
+    events = [e for e in services.audit.recent() if e["action"] == "realm_options.update"]
+    assert [e["actor"] for e in events] == ["cli:someone", "cli:operator"]
+    assert events[0]["realm"] == REALM
+    assert events[0]["detail"]["changed"] == {"warning_threshold": [3, 0]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"code_count": 4}, "code count must be between 5 and 20, got 4"),
+        ({"code_count": 21}, "code count must be between 5 and 20, got 21"),
+        ({"warning_threshold": -1}, "warning threshold must be between 0 and 9"),
+        ({"warning_threshold": 10}, "warning threshold must be between 0 and 9"),
+        ({"code_count": 5, "warning_threshold": 5}, "warning threshold must be between 0 and 4"),
+        ({"code_count": 3, "warning_threshold": 1}, "code count"),
+        ({"setup_prompt": "always"}, "setup prompt must be one of off, offered, required"),
+    ],
+)
+def test_invalid_values_are_refused_and_nothing_is_saved(
+    services: Services, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidRealmOptions, match=message):
+        services.realm_options.update(REALM, "cli:x", **changes)  # type: ignore[arg-type]
+    assert services.realm_options.get(REALM).is_default
+    assert not [e for e in services.audit.recent() if e["action"] == "realm_options.update"]
+
+
+def test_lowering_the_code_count_below_the_threshold_is_refused(services: Services) -> None:
+    services.realm_options.update(REALM, "cli:x", code_count=10, warning_threshold=8)
+    with pytest.raises(InvalidRealmOptions, match="below the code count 6"):
+        services.realm_options.update(REALM, "cli:x", code_count=6)
+    services.realm_options.update(REALM, "cli:x", code_count=6, warning_threshold=2)
+    assert services.realm_options.get(REALM).code_count == 6
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"code_count": 4, "warning_threshold": 1, "setup_prompt": "off"},
+        {"code_count": 10, "warning_threshold": 10, "setup_prompt": "off"},
+        {"code_count": 10, "warning_threshold": 3, "setup_prompt": "sometimes"},
+    ],
+)
+def test_the_table_checks_the_ranges_too(services: Services, values: dict[str, object]) -> None:
+    row = {"realm": REALM, "updated_at": services.clock(), "updated_by": "sql", **values}
+    with pytest.raises(IntegrityError), services.engine.begin() as conn:
+        conn.execute(insert(realm_options).values(**row))

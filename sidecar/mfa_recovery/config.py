@@ -23,33 +23,8 @@ class ConfigError(ValueError):
     """The configuration is unusable; the application must not start."""
 
 
-def _read_secret(environ: Mapping[str, str], name: str, development_default: str, env: str) -> str:
-    """Read ``<name>`` or ``<name>_FILE``; enforce production rules."""
-    key = PREFIX + name
-    file_key = key + "_FILE"
-    value = environ.get(key)
-    file_name = environ.get(file_key)
-    if value and file_name:
-        raise ConfigError(f"set only one of {key} and {file_key}")
-    if file_name:
-        try:
-            value = Path(file_name).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{file_key}: cannot read {file_name!r}: {exc.strerror}") from exc
-        value = value.removesuffix("\n").removesuffix("\r")
-    if env == PRODUCTION:
-        if not value:
-            raise ConfigError(f"{key} (or {file_key}) is required in production")
-        if value == development_default:
-            raise ConfigError(f"{key} is the public development default; set a real secret in production")
-        if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
-            raise ConfigError(f"{key} must be at least {MIN_SECRET_BYTES} bytes in production")
-        return value
-    return value or development_default
-
-
 def _read_optional_secret(environ: Mapping[str, str], name: str) -> str | None:
-    """Read ``<name>`` or ``<name>_FILE`` when either is set; no production rules (the secret is optional)."""
+    """Read ``<name>`` or ``<name>_FILE`` (whose content loses one trailing newline); None when neither is set."""
     key = PREFIX + name
     file_key = key + "_FILE"
     value = environ.get(key)
@@ -63,6 +38,21 @@ def _read_optional_secret(environ: Mapping[str, str], name: str) -> str | None:
             raise ConfigError(f"{file_key}: cannot read {file_name!r}: {exc.strerror}") from exc
         value = value.removesuffix("\n").removesuffix("\r")
     return value or None
+
+
+def _read_secret(environ: Mapping[str, str], name: str, development_default: str, env: str) -> str:
+    """Read a required secret; production refuses a missing, public or short one."""
+    key = PREFIX + name
+    value = _read_optional_secret(environ, name)
+    if env == PRODUCTION:
+        if not value:
+            raise ConfigError(f"{key} (or {key}_FILE) is required in production")
+        if value == development_default:
+            raise ConfigError(f"{key} is the public development default; set a real secret in production")
+        if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{key} must be at least {MIN_SECRET_BYTES} bytes in production")
+        return value
+    return value or development_default
 
 
 def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:

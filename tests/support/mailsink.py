@@ -4,42 +4,61 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 import threading
-import time
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
 
-class MailSink:
-    def __init__(self, port: int):
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's handler hook
+
+class MailSink:
+    """aiosmtpd on 127.0.0.1: ``messages`` holds what arrived, parsed, and ``recipients`` the envelope recipients."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+        self._arrived = threading.Condition()
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append(message)
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.recipients.append(list(envelope.rcpt_tos))
+            self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
+        """Listen (again: a stopped sink can be started anew, on the same port)."""
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
-    def wait_for(self, recipient: str, seconds: float = 15) -> EmailMessage:
-        """The first message to ``recipient``, waiting for it to arrive."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            with self._lock:
-                for message in self.messages:
-                    if recipient in str(message["To"]):
-                        return message
-            time.sleep(0.2)
-        raise AssertionError(f"no mail to {recipient} within {seconds} s")
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """All messages once ``count`` have arrived (or what arrived when time is up)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+            return list(self.messages)
 
-    def to(self, recipient: str) -> list[EmailMessage]:
-        with self._lock:
-            return [message for message in self.messages if recipient in str(message["To"])]
+    def wait_for_mail_to(self, address: str, timeout: float = 15.0) -> EmailMessage:
+        """The first message addressed to ``address``, waiting for it to arrive."""
+        with self._arrived:
+            found = self._arrived.wait_for(lambda: self._first_to(address), timeout)
+        if found is None:
+            raise AssertionError(f"no mail to {address} within {timeout} s")
+        return found
+
+    def _first_to(self, address: str) -> EmailMessage | None:
+        return next((message for message in self.messages if address in str(message["To"])), None)

@@ -17,8 +17,9 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
+from tests.support.mailsink import MailSink
 
-from .support import BRIDGE_SECRET, PEPPER, REALM, USER_ID, FakeClock, MailSink
+from .support import BRIDGE_SECRET, PEPPER, REALM, USER_ID, FakeClock
 
 
 @pytest.fixture(scope="session")

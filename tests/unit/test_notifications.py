@@ -19,8 +19,9 @@ from mfa_recovery.notifications.outbox import BACKUP_CODE_SIGNIN, MAX_ATTEMPTS, 
 from mfa_recovery.notifications.sender import NotificationSender
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
+from tests.support.mailsink import MailSink, free_port
 
-from .support import BRIDGE_SECRET, REALM, USER_ID, FakeClock, MailSink, free_port
+from .support import BRIDGE_SECRET, REALM, USER_ID, FakeClock
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 REALM_SMTP = {"host": "smtp.acme.example", "port": "587", "from": "no-reply@acme.example",

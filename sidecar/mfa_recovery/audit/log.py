@@ -5,13 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert, select
 
 from ..store.tables import audit_events
 
 logger = logging.getLogger(__name__)
+
+
+class Auditor(Protocol):
+    """What a feature needs to record an event; :class:`AuditLog` is the implementation."""
+
+    def record(
+        self,
+        realm: str | None,
+        actor: str,
+        subject: str | None,
+        action: str,
+        outcome: str,
+        detail: Mapping[str, Any] | None = None,
+        ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> None: ...
 
 
 class AuditLog:

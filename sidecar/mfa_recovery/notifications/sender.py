@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any
 
+from ..audit.log import Auditor
 from ..keycloak_admin import DirectoryUnavailable
 from . import messages, smtp
 from .directory import ContactDirectory
@@ -25,20 +26,6 @@ logger = logging.getLogger(__name__)
 ACTOR = "notifications"
 POLL_INTERVAL_SECONDS = 1.0
 BATCH_SIZE = 20
-
-
-class Auditor(Protocol):
-    def record(
-        self,
-        realm: str | None,
-        actor: str,
-        subject: str | None,
-        action: str,
-        outcome: str,
-        detail: Any = None,
-        ip: str | None = None,
-        user_agent: str | None = None,
-    ) -> None: ...
 
 
 class PermanentFailure(Exception):

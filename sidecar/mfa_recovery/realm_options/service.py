@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..audit.log import Auditor
 from .options import DEFAULT_WARNING_THRESHOLD, RealmOptions
 
 
@@ -14,20 +15,6 @@ class RealmOptionsRepository(Protocol):
     def find(self, realm: str) -> RealmOptions | None: ...
 
     def save(self, options: RealmOptions) -> None: ...
-
-
-class Auditor(Protocol):
-    def record(
-        self,
-        realm: str | None,
-        actor: str,
-        subject: str | None,
-        action: str,
-        outcome: str,
-        detail: Any = None,
-        ip: str | None = None,
-        user_agent: str | None = None,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)

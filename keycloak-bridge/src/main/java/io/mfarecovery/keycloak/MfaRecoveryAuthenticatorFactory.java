@@ -1,6 +1,7 @@
 package io.mfarecovery.keycloak;
 
 import java.util.List;
+import java.util.Set;
 
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
@@ -9,7 +10,7 @@ import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel.Requirement;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
+import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.provider.ProviderConfigProperty;
 
 /** Registers "MFA recovery" (provider id {@value #PROVIDER_ID}) and owns the one shared sidecar client. */
@@ -61,12 +62,19 @@ public class MfaRecoveryAuthenticatorFactory implements AuthenticatorFactory {
     }
 
     /**
-     * Keycloak's brute-force protector only counts failures of the password, OTP and recovery-code categories.
-     * A backup code is a recovery code, so failures here are counted like those of Keycloak's own recovery codes.
+     * Keycloak's brute-force protector counts failures only of the password, OTP and recovery-code categories.
+     * This step stands in for the OTP form, so it reports "otp": its failures count like wrong OTP codes. (The
+     * recovery-code category would make the account console offer Keycloak's own recovery codes instead.)
      */
     @Override
     public String getReferenceCategory() {
-        return RecoveryAuthnCodesCredentialModel.TYPE;
+        return OTPCredentialModel.TYPE;
+    }
+
+    /** Lets the account console list backup codes as a sign-in method of this realm. */
+    @Override
+    public Set<String> getOptionalReferenceCategories(KeycloakSession session) {
+        return Set.of(BackupCodesCredentialProvider.TYPE);
     }
 
     @Override

@@ -98,6 +98,7 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
             offerNewSet(context, "mfaRecoverySetupExpired");
             return;
         }
+        BackupCodesCredentialProvider.recordNewSet(context.getUser());
         finish(context);
     }
 

@@ -17,7 +17,6 @@ import argparse
 import os
 import platform
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,10 +31,13 @@ from pathlib import Path
 import jwt
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
+
 from mfa_recovery.backup_codes.codes import generate_code
 from mfa_recovery.backup_codes.hashing import MEMORY_COST_KIB, PARALLELISM, TIME_COST, CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.services import build_services
+from tests.support.stack import SidecarServer
 
 VERIFY_PATH = "/bridge/v1/backup-codes/verify"
 REALM = "bench"
@@ -99,7 +101,7 @@ class Sidecar:
     directory: Path
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     pepper: str = field(default_factory=lambda: secrets.token_urlsafe(48))
-    process: subprocess.Popen | None = None
+    server: SidecarServer | None = None
 
     @property
     def url(self) -> str:
@@ -118,37 +120,12 @@ class Sidecar:
         return env
 
     def start(self) -> None:
-        executable = str(Path(sys.executable).with_name("mfa-recovery"))
-        log = open(self.directory / "sidecar.log", "ab")  # noqa: SIM115 - owned by the child
-        self.process = subprocess.Popen(
-            [executable, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
-            env=self.environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the sidecar exited with {self.process.returncode}; see {self.directory}/sidecar.log")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:  # not listening yet, or still busy starting
-                pass
-            time.sleep(0.2)
-        raise SystemExit("the sidecar did not become healthy")
+        self.server = SidecarServer(self.port, self.environ, self.directory / "sidecar.log", workers=self.workers)
+        self.server.start()
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        if self.server is not None:
+            self.server.stop()
 
 
 @dataclass

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import json
 import os
 import platform
 import random
@@ -43,6 +42,11 @@ import pyotp
 import requests
 from bs4 import BeautifulSoup
 from keycloak import KeycloakAdmin
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
+
+from tests.support.employees import otp_credential
+from tests.support.stack import SidecarServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
@@ -227,9 +231,7 @@ class Stack:
         )
         if "MFA_RECOVERY_SKIP_BRIDGE_BUILD" in os.environ:
             self.environ["MFA_RECOVERY_SKIP_BRIDGE_BUILD"] = os.environ["MFA_RECOVERY_SKIP_BRIDGE_BUILD"]
-        self.sidecar: subprocess.Popen | None = None
-        self.sidecar_log = data_dir / "sidecar.log"
-        self.mfa_recovery = str(Path(sys.executable).with_name("mfa-recovery"))
+        self.sidecar = SidecarServer(self.sidecar_port, self.environ, data_dir / "sidecar.log")
 
     def keycloak(self, command: str, **extra: str) -> None:
         # Its messages go to stderr, so stdout carries only the table.
@@ -239,41 +241,14 @@ class Stack:
 
     def start(self) -> None:
         self.keycloak("stop")  # one left over from an interrupted run would hold the ports
-        self.start_sidecar()
+        self.sidecar.start()
         self.keycloak("start", KEYCLOAK_FRESH="1")
 
     def stop(self) -> None:
         try:
             self.keycloak("stop")
         finally:
-            if self.sidecar is not None:
-                self.sidecar.terminate()
-                try:
-                    self.sidecar.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    self.sidecar.kill()
-                    self.sidecar.wait()
-
-    def start_sidecar(self) -> None:
-        log = open(self.sidecar_log, "ab")  # noqa: SIM115 - owned by the child
-        self.sidecar = subprocess.Popen(
-            [self.mfa_recovery, "serve", "--host", "127.0.0.1", "--port", str(self.sidecar_port)],
-            env=self.environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.sidecar.poll() is not None:
-                raise SystemExit(f"the sidecar exited with {self.sidecar.returncode}; see {self.sidecar_log}")
-            try:
-                if requests.get(f"http://127.0.0.1:{self.sidecar_port}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:  # not listening yet, or still busy starting
-                pass
-            time.sleep(0.2)
-        raise SystemExit("the sidecar did not become healthy")
+            self.sidecar.stop()
 
     def admin(self) -> KeycloakAdmin:
         return KeycloakAdmin(
@@ -286,7 +261,7 @@ class Stack:
 
     def issue_backup_codes(self, username: str) -> list[str]:
         result = subprocess.run(
-            [self.mfa_recovery, "codes", "issue", "--realm", REALM, "--user", username],
+            [self.sidecar.executable, "codes", "issue", "--realm", REALM, "--user", username],
             env=self.environ,
             capture_output=True,
             text=True,
@@ -345,24 +320,6 @@ def add_builtin_recovery_flow(admin: KeycloakAdmin) -> None:
         },
         skip_exists=True,
     )
-
-
-def otp_credential(secret: str) -> dict:
-    return {
-        "type": "otp",
-        "userLabel": "Bench authenticator",
-        "secretData": json.dumps({"value": secret}),
-        "credentialData": json.dumps(
-            {
-                "subType": "totp",
-                "digits": 6,
-                "counter": 0,
-                "period": 30,
-                "algorithm": "HmacSHA1",
-                "secretEncoding": "BASE32",
-            }
-        ),
-    }
 
 
 def create_user(admin: KeycloakAdmin, prefix: str, *, totp_secret: str | None = None, actions=()) -> tuple[str, str]:

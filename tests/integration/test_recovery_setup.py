@@ -6,25 +6,25 @@ from __future__ import annotations
 import time
 
 import pyotp
-import pytest
 
 from tests.support.signin import SignIn
 
 SETUP_ACTION = "mfa-recovery-setup"
 
 
-@pytest.fixture
-def sign_in(keycloak):
-    def _start(**kwargs) -> SignIn:
-        return SignIn(keycloak, **kwargs)
-
-    return _start
-
-
 def recover_with(attempt: SignIn, employee, code: str):
     attempt.password(employee.username, employee.password)
     attempt.use_backup()
     return attempt.backup_code(code)
+
+
+def enrol_first_authenticator(sign_in, new_employee):
+    """A user without OTP who must enrol one signs in and enrols it; the sign-in goes on from there."""
+    employee = new_employee(with_otp=False, required_actions=("CONFIGURE_TOTP",))
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.configure_totp()
+    return employee, attempt
 
 
 def test_signed_in_page_says_how_many_codes_are_left(sign_in, new_employee, issue_codes):
@@ -98,10 +98,7 @@ def test_few_codes_left_sends_the_user_on_to_regenerate(sign_in, new_employee, s
 
 
 def test_recovery_is_offered_right_after_otp_enrolment(sign_in, new_employee):
-    employee = new_employee(with_otp=False, required_actions=("CONFIGURE_TOTP",))
-    attempt = sign_in()
-    attempt.password(employee.username, employee.password)
-    attempt.configure_totp()
+    employee, attempt = enrol_first_authenticator(sign_in, new_employee)
     assert attempt.page.has("mfa-recovery-setup-form"), attempt.page.text[:300]
     assert attempt.page.has("mfa-recovery-skip-form"), "the default prompt mode 'offered' can be skipped"
     codes = attempt.shown_backup_codes()
@@ -116,19 +113,13 @@ def test_recovery_is_offered_right_after_otp_enrolment(sign_in, new_employee):
 
 def test_prompt_off_skips_the_page_after_otp_enrolment(sign_in, new_employee, realm_options):
     realm_options("--setup-prompt", "off")
-    employee = new_employee(with_otp=False, required_actions=("CONFIGURE_TOTP",))
-    attempt = sign_in()
-    attempt.password(employee.username, employee.password)
-    attempt.configure_totp()
+    employee, attempt = enrol_first_authenticator(sign_in, new_employee)
     assert attempt.authorization_code() is not None
 
 
 def test_prompt_required_cannot_be_skipped(sign_in, new_employee, realm_options):
     realm_options("--setup-prompt", "required")
-    employee = new_employee(with_otp=False, required_actions=("CONFIGURE_TOTP",))
-    attempt = sign_in()
-    attempt.password(employee.username, employee.password)
-    attempt.configure_totp()
+    employee, attempt = enrol_first_authenticator(sign_in, new_employee)
     assert attempt.page.has("mfa-recovery-setup-form")
     assert not attempt.page.has("mfa-recovery-skip-form")
 

@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import jwt
-import pytest
 
 from tests.support.employees import brute_force_status, wait_for_brute_force_failures
-from tests.support.signin import SignIn
-
-
-@pytest.fixture
-def sign_in(keycloak):
-    def _start(**kwargs) -> SignIn:
-        return SignIn(keycloak, **kwargs)
-
-    return _start
 
 
 def claims_of(tokens: dict) -> dict:

@@ -95,34 +95,33 @@ class KeycloakServer:
         self._script("stop")
 
 
-class SidecarProcess:
-    """The sidecar under gunicorn, as ``mfa-recovery serve`` runs it."""
+class SidecarServer:
+    """``mfa-recovery serve`` as a child process on 127.0.0.1, for the tests and the benchmarks."""
 
-    def __init__(self, config: StackConfig):
-        self.config = config
-        self.log_path = config.instance_dir / "sidecar.log"
+    def __init__(self, port: int, environ: dict[str, str], log_path: Path, workers: int | None = None):
+        self.port = port
+        self.environ = environ
+        self.log_path = log_path
+        self.workers = workers
         self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def executable(self) -> str:
         return str(Path(sys.executable).with_name("mfa-recovery"))
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [self.executable, *args], env=self.config.environ, capture_output=True, text=True, timeout=60
-        )
-
     def start(self) -> None:
-        if _answers(f"{self.config.sidecar_url}/healthz"):
-            raise RuntimeError(f"something already listens on {self.config.sidecar_url}; stop it first")
-        (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
+        if _answers(f"{self.url}/healthz"):
+            raise RuntimeError(f"something already listens on {self.url}; stop it first")
+        command = [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.workers:
+            command += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.config.sidecar_port)],
-                env=self.config.environ,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                command, env=self.environ, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         try:
             self._wait_until_healthy()
@@ -135,7 +134,7 @@ class SidecarProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
-            if _answers(f"{self.config.sidecar_url}/healthz"):
+            if _answers(f"{self.url}/healthz"):
                 return
             time.sleep(0.2)
         raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
@@ -150,6 +149,21 @@ class SidecarProcess:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+class SidecarProcess(SidecarServer):
+    """The test run's sidecar, on the test instance's port and data directory."""
+
+    def __init__(self, config: StackConfig):
+        super().__init__(config.sidecar_port, config.environ, config.instance_dir / "sidecar.log")
+        self.config = config
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([self.executable, *args], env=self.environ, capture_output=True, text=True, timeout=60)
+
+    def start(self) -> None:
+        (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
+        super().start()
 
 
 def _answers(url: str) -> bool:

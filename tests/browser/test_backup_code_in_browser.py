@@ -33,6 +33,7 @@ def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_
 
     page.get_by_text("You have 9 backup codes left").wait_for()
     page.screenshot(path=shots / "04-codes-left.png", full_page=True)
+    assert page.locator("#try-another-way").count() == 0, "the code is spent; no way back to other methods"
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_text("Signed in to the demo application").wait_for()

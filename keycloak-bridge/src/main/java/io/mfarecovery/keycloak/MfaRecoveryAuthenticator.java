@@ -1,5 +1,7 @@
 package io.mfarecovery.keycloak;
 
+import java.util.List;
+
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -111,6 +113,7 @@ public class MfaRecoveryAuthenticator implements Authenticator {
             authSession.setAuthNote(MfaRecoverySetupAction.REASON_NOTE, MfaRecoverySetupAction.REASON_LOW_CODES);
         }
         authSession.setAuthNote(ACCEPTED_NOTE, "true");
+        context.setAuthenticationSelections(List.of());  // the code is spent: no "Try another way" on this page
         context.challenge(context.form()
                 .setAttribute("backupCodesRemaining", verdict.remaining())
                 .setAttribute("regenerate", verdict.regenerate())

@@ -116,21 +116,30 @@ def _caller(claims: BridgeClaims, body: dict[str, Any]) -> Caller:
     )
 
 
+def _required_string(body: dict[str, Any], name: str, max_length: int) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string")
+    if len(value) > max_length:
+        raise ApiError(400, f"{name} must be at most {max_length} characters")
+    return value
+
+
 @bp.post("/bridge/v1/recovery/start")
 def recovery_start() -> Response:
     svc, claims, body = _read_request()
-    client = _client_info(body)
-    remaining = svc.backup_codes.remaining(claims.realm, claims.user_id)
+    caller = _caller(claims, body)
+    remaining = svc.backup_codes.remaining(caller.realm, caller.user_id)
     methods = ["backup_code"] if remaining > 0 else []
     svc.audit.record(
-        realm=claims.realm,
+        realm=caller.realm,
         actor=BRIDGE_ACTOR,
-        subject=claims.user_id,
+        subject=caller.user_id,
         action="recovery.start",
         outcome="ok",
-        detail={"attempt": claims.attempt, "methods": methods},
-        ip=client.ip,
-        user_agent=client.user_agent,
+        detail={"attempt": caller.attempt, "methods": methods},
+        ip=caller.ip,
+        user_agent=caller.user_agent,
     )
     return jsonify({"methods": methods, "backup_codes_remaining": remaining})
 
@@ -138,11 +147,7 @@ def recovery_start() -> Response:
 @bp.post("/bridge/v1/backup-codes/verify")
 def backup_codes_verify() -> Response:
     svc, claims, body = _read_request()
-    code = body.get("code")
-    if not isinstance(code, str):
-        raise ApiError(400, "code must be a string")
-    if len(code) > MAX_CODE_LENGTH:
-        raise ApiError(400, f"code must be at most {MAX_CODE_LENGTH} characters")
+    code = _required_string(body, "code", MAX_CODE_LENGTH)
     outcome = svc.sign_in.verify(_caller(claims, body), code)
     if outcome.result == "accepted":
         return jsonify(
@@ -179,11 +184,7 @@ def backup_codes_setup() -> Response:
 @bp.post("/bridge/v1/backup-codes/confirm")
 def backup_codes_confirm() -> Response:
     svc, claims, body = _read_request()
-    set_id = body.get("set_id")
-    if not isinstance(set_id, str):
-        raise ApiError(400, "set_id must be a string")
-    if len(set_id) > MAX_SET_ID_LENGTH:
-        raise ApiError(400, f"set_id must be at most {MAX_SET_ID_LENGTH} characters")
+    set_id = _required_string(body, "set_id", MAX_SET_ID_LENGTH)
     confirmed = svc.setup.confirm(_caller(claims, body), set_id)
     if not confirmed.activated:
         return jsonify({"result": "expired"})

@@ -52,15 +52,6 @@ class Page:
         return form["action"], fields
 
 
-def _clear_secure_flag(response: requests.Response, *args, **kwargs) -> None:
-    for cookie in response.cookies:
-        cookie.secure = False
-    session_cookies = getattr(response, "_session_cookies", None)
-    if session_cookies is not None:
-        for cookie in session_cookies:
-            cookie.secure = False
-
-
 class DemoClient:
     """The demo application's side of authorization code + PKCE (S256): the URL it sends the user to, and the
     exchange of the code Keycloak sends back."""

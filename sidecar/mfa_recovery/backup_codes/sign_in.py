@@ -24,6 +24,12 @@ LOCKED = "locked"
 
 
 @dataclass(frozen=True)
+class RecoveryOptions:
+    methods: list[str]
+    backup_codes_remaining: int
+
+
+@dataclass(frozen=True)
 class SignInResult:
     result: str  # accepted | rejected | locked
     remaining: int | None = None
@@ -50,6 +56,22 @@ class BackupCodeSignIn:
         self._options = options
         self._outbox = outbox
         self._audit = audit
+
+    def start(self, caller: Caller) -> RecoveryOptions:
+        """What the user can recover with; the start of every recovery attempt is audited."""
+        remaining = self._codes.remaining(caller.realm, caller.user_id)
+        methods = ["backup_code"] if remaining > 0 else []
+        self._audit.record(
+            realm=caller.realm,
+            actor=ACTOR,
+            subject=caller.user_id,
+            action="recovery.start",
+            outcome="ok",
+            detail={"attempt": caller.attempt, "methods": methods},
+            ip=caller.ip,
+            user_agent=caller.user_agent,
+        )
+        return RecoveryOptions(methods=methods, backup_codes_remaining=remaining)
 
     def verify(self, caller: Caller, code: str) -> SignInResult:
         lock = self._limiter.state(caller.realm, caller.user_id)

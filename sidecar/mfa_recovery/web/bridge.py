@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -25,12 +24,6 @@ MAX_SET_ID_LENGTH = 128
 MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
 BRIDGE_ACTOR = "bridge"
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip: str | None
-    user_agent: str | None
 
 
 def services() -> Services:
@@ -96,13 +89,6 @@ def _optional_string(body: dict[str, Any], name: str, limit: int) -> str | None:
     return _truncate(value, limit)
 
 
-def _client_info(body: dict[str, Any]) -> ClientInfo:
-    return ClientInfo(
-        ip=_optional_string(body, "ip", MAX_IP_LENGTH),
-        user_agent=_optional_string(body, "user_agent", MAX_USER_AGENT_LENGTH),
-    )
-
-
 def _read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
     svc = services()
     claims = _authenticate(svc)
@@ -110,9 +96,13 @@ def _read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
 
 
 def _caller(claims: BridgeClaims, body: dict[str, Any]) -> Caller:
-    client = _client_info(body)
+    """Who is signing in comes from the token; where from, as Keycloak saw it, from the body."""
     return Caller(
-        realm=claims.realm, user_id=claims.user_id, attempt=claims.attempt, ip=client.ip, user_agent=client.user_agent
+        realm=claims.realm,
+        user_id=claims.user_id,
+        attempt=claims.attempt,
+        ip=_optional_string(body, "ip", MAX_IP_LENGTH),
+        user_agent=_optional_string(body, "user_agent", MAX_USER_AGENT_LENGTH),
     )
 
 
@@ -128,20 +118,8 @@ def _required_string(body: dict[str, Any], name: str, max_length: int) -> str:
 @bp.post("/bridge/v1/recovery/start")
 def recovery_start() -> Response:
     svc, claims, body = _read_request()
-    caller = _caller(claims, body)
-    remaining = svc.backup_codes.remaining(caller.realm, caller.user_id)
-    methods = ["backup_code"] if remaining > 0 else []
-    svc.audit.record(
-        realm=caller.realm,
-        actor=BRIDGE_ACTOR,
-        subject=caller.user_id,
-        action="recovery.start",
-        outcome="ok",
-        detail={"attempt": caller.attempt, "methods": methods},
-        ip=caller.ip,
-        user_agent=caller.user_agent,
-    )
-    return jsonify({"methods": methods, "backup_codes_remaining": remaining})
+    options = svc.sign_in.start(_caller(claims, body))
+    return jsonify({"methods": options.methods, "backup_codes_remaining": options.backup_codes_remaining})
 
 
 @bp.post("/bridge/v1/backup-codes/verify")

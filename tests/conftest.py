@@ -13,6 +13,7 @@ from keycloak import KeycloakAdmin
 
 from tests.support.employees import REALM, Employee, create_employee
 from tests.support.mailsink import MailSink
+from tests.support.signin import SignIn
 from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfig, load_config
 
 TEST_OUTPUT = ROOT / "test-output"
@@ -113,3 +114,13 @@ def realm_options(sidecar: SidecarProcess) -> Iterator[Callable[..., None]]:
 def test_output() -> Path:
     TEST_OUTPUT.mkdir(exist_ok=True)
     return TEST_OUTPUT
+
+
+@pytest.fixture
+def sign_in(keycloak: str) -> Callable[..., SignIn]:
+    """Start a sign-in of the demo client over HTTP against the test Keycloak; keyword arguments go to SignIn."""
+
+    def _start(**kwargs) -> SignIn:
+        return SignIn(keycloak, **kwargs)
+
+    return _start

@@ -26,6 +26,7 @@ def test_sign_in_with_a_backup_code(page: Page, demo_application, keycloak, new_
     page.screenshot(path=shots / "02-otp-with-backup-link.png", full_page=True)
     link.click()
 
+    page.locator("#mfa-recovery-choose-backup-code").click()
     page.get_by_label("Backup code").wait_for()
     page.screenshot(path=shots / "03-backup-code.png", full_page=True)
     page.get_by_label("Backup code").fill(code)
@@ -89,6 +90,7 @@ def test_demo_user_reaches_the_account_console_with_a_backup_code(page: Page, ke
     page.locator("#password").fill("alice-dev-password")
     page.locator("#kc-login").click()
     page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-choose-backup-code").click()
     page.locator("#backupCode").fill(code)
     page.locator("#kc-login").click()
     page.locator("#mfa-recovery-continue").click()

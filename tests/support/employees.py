@@ -50,6 +50,7 @@ def create_employee(
     with_otp: bool = True,
     locale: str | None = None,
     required_actions: tuple[str, ...] = (),
+    supervisor: str | None = None,
 ) -> Employee:
     username = f"{prefix}-{secrets.token_hex(4)}".lower()
     password = secrets.token_urlsafe(12)
@@ -67,10 +68,19 @@ def create_employee(
             "lastName": "Tester",
             "credentials": credentials,
             "requiredActions": list(required_actions),
-            "attributes": {"locale": [locale]} if locale else {},
+            "attributes": _attributes(locale=locale, supervisor=supervisor),
         }
     )
     return Employee(username, password, user_id, totp_secret)
+
+
+def _attributes(**values: str | None) -> dict[str, list[str]]:
+    return {name: [value] for name, value in values.items() if value}
+
+
+def email_of(employee: Employee) -> str:
+    """The primary address every test employee gets."""
+    return f"{employee.username}@acme.example"
 
 
 def brute_force_status(admin: KeycloakAdmin, user_id: str) -> dict:

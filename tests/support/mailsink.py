@@ -60,5 +60,21 @@ class MailSink:
             raise AssertionError(f"no mail to {address} within {timeout} s")
         return found
 
+    def wait_for_mails_to(self, address: str, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+        """The first ``count`` messages addressed to ``address``, in order of arrival."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._all_to(address)) >= count, timeout)
+            found = self._all_to(address)
+        if len(found) < count:
+            raise AssertionError(f"{len(found)} mail(s) to {address} within {timeout} s, expected {count}")
+        return found[:count]
+
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        with self._arrived:
+            return self._all_to(address)
+
+    def _all_to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if address in str(message["To"])]
+
     def _first_to(self, address: str) -> EmailMessage | None:
         return next((message for message in self.messages if address in str(message["To"])), None)

@@ -51,6 +51,25 @@ class Page:
         }
         return form["action"], fields
 
+    def button_form(self, button_id: str) -> tuple[str, dict[str, str]]:
+        """The form a button submits, with the button's own name and value, as a browser would post it."""
+        button = self.soup.find(id=button_id)
+        if button is None:
+            raise SignInError(f"no #{button_id} on the page: {self.text[:400]}")
+        form = button.find_parent("form")
+        if form is None or not form.get("id"):
+            raise SignInError(f"#{button_id} is not in a form with an id")
+        action, fields = self.form(form["id"])
+        if button.get("name"):
+            fields[button["name"]] = button.get("value", "")
+        return action, fields
+
+    def text_of(self, element_id: str) -> str:
+        element = self.soup.find(id=element_id)
+        if element is None:
+            raise SignInError(f"no #{element_id} on the page: {self.text[:400]}")
+        return " ".join(element.get_text(" ").split())
+
 
 class DemoClient:
     """The demo application's side of authorization code + PKCE (S256): the URL it sends the user to, and the
@@ -150,6 +169,14 @@ class SignIn:
         self.page = Page(self._follow(self._request("POST", action, data=fields)))
         return self.page
 
+    def click(self, button_id: str, values: dict[str, str] | None = None) -> Page:
+        """Press the button ``button_id``: post its form with the button's name and value and ``values``."""
+        assert self.page is not None
+        action, fields = self.page.button_form(button_id)
+        fields.update(values or {})
+        self.page = Page(self._follow(self._request("POST", action, data=fields)))
+        return self.page
+
     # -- steps ------------------------------------------------------------------------------------------------
     def open(self) -> Page:
         self.page = Page(self._follow(self._request("GET", self.client.authorization_url())))
@@ -168,7 +195,19 @@ class SignIn:
         return self._post_form("mfa-recovery-link-form", {})
 
     def backup_code(self, code: str) -> Page:
+        """Enter a backup code; from the choice page, first choose "Use a backup code" as a person would."""
+        assert self.page is not None
+        if self.page.has("mfa-recovery-choose-backup-code"):
+            self.choose("backup-code")
         return self._post_form("mfa-recovery-code-form", {"backupCode": code})
+
+    def choose(self, option: str) -> Page:
+        """On the choice page: ``backup-code``, ``email`` or ``neither``."""
+        return self.click(f"mfa-recovery-choose-{option}")
+
+    def email_code(self, code: str) -> Page:
+        """Sign in with the code mailed to the backup address."""
+        return self.click("mfa-recovery-email-submit", {"emailCode": code})
 
     def back_to_otp(self) -> Page:
         return self._post_form("mfa-recovery-back-to-otp-form", {})

@@ -158,6 +158,11 @@ class SidecarProcess(SidecarServer):
         super().__init__(config.sidecar_port, config.environ, config.instance_dir / "sidecar.log")
         self.config = config
 
+    @property
+    def database_url(self) -> str:
+        """The sidecar's SQLite store (the default under its data directory)."""
+        return f"sqlite:///{self.config.instance_dir / 'sidecar' / 'mfa-recovery.db'}"
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([self.executable, *args], env=self.environ, capture_output=True, text=True, timeout=60)
 

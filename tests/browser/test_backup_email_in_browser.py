@@ -1,0 +1,115 @@
+"""The backup email and "I have neither" pages in a real browser, in English and Dutch, each with a screenshot."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.employees import Employee
+from tests.support.mail import code_in
+from tests.support.recovery import SETUP_ACTION, SUPERVISOR, add_backup_address, backup_address_of, masked
+from tests.support.signin import DemoClient
+
+LANGUAGES = ("en", "nl")
+SUBJECT = {
+    "en": "Your code to sign in",
+    "nl": "Je code om in te loggen",
+}
+
+
+def shoot(page: Page, test_output, name: str) -> None:
+    folder = test_output / "browser"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=folder / f"{name}.png", full_page=True)
+
+
+def sign_in_to_otp_page(page: Page, keycloak: str, employee: Employee, language: str, **client) -> None:
+    page.goto(DemoClient(keycloak, ui_locales=language, **client).authorization_url())
+    page.locator("#username").fill(employee.username)
+    page.locator("#password").fill(employee.password)
+    page.locator("#kc-login").click()
+    page.locator("#otp").wait_for()
+
+
+def assert_language(page: Page, language: str) -> None:
+    assert page.locator("html").get_attribute("lang") == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_in_with_an_email_code(page: Page, keycloak, new_employee, sign_in, mail_sink, issue_codes, language,
+                                    test_output):  # fmt: skip
+    employee = new_employee(locale=language, supervisor=SUPERVISOR)
+    address = add_backup_address(sign_in, employee, mail_sink)
+    issue_codes(employee)
+
+    sign_in_to_otp_page(page, keycloak, employee, language)
+    page.locator("#mfa-recovery-link").click()
+    choose_email = page.locator("#mfa-recovery-choose-email")
+    choose_email.wait_for()
+    assert masked(address) in choose_email.inner_text()
+    assert page.locator("#mfa-recovery-choose-backup-code").is_visible()
+    assert page.locator("#mfa-recovery-choose-neither").is_visible()
+    assert_language(page, language)
+    shoot(page, test_output, f"{language}-01-choice")
+
+    choose_email.click()
+    page.locator("#emailCode").wait_for()
+    shoot(page, test_output, f"{language}-02-email-code")
+    mail = mail_sink.wait_for_mails_to(address, 2)[-1]
+    assert mail["Subject"] == SUBJECT[language]
+    code = code_in(mail)
+
+    page.locator("#emailCode").fill(f"{(int(code) + 1) % 10**8:08d}")
+    page.locator("#mfa-recovery-email-submit").click()
+    page.locator("#input-error-emailCode").wait_for()
+    shoot(page, test_output, f"{language}-03-email-code-wrong")
+
+    page.locator("#emailCode").fill(code[:4] + " " + code[4:])
+    page.locator("#mfa-recovery-email-submit").click()
+    page.locator("#mfa-recovery-continue").wait_for()
+    assert_language(page, language)
+    shoot(page, test_output, f"{language}-04-email-signed-in")
+    page.locator("#mfa-recovery-continue").click()
+    page.locator("#totp").wait_for()  # Keycloak's own "set up your authenticator app" page comes next
+    shoot(page, test_output, f"{language}-05-reenrol-authenticator")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_i_have_neither(page: Page, keycloak, new_employee, mail_sink, language, test_output):
+    employee = new_employee(locale=language, supervisor=SUPERVISOR)
+    sign_in_to_otp_page(page, keycloak, employee, language)
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-no-method").wait_for()
+    assert "Carol de Vries" in page.locator("#mfa-recovery-supervisor").inner_text()
+    assert_language(page, language)
+    shoot(page, test_output, f"{language}-06-neither")
+
+    page.locator("#mfa-recovery-notify-supervisor").click()
+    page.locator("#mfa-recovery-supervisor-notified").wait_for()
+    assert page.locator("#mfa-recovery-notify-supervisor").count() == 0
+    shoot(page, test_output, f"{language}-07-supervisor-notified")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_set_up_a_backup_address(page: Page, keycloak, new_employee, mail_sink, language, test_output):
+    employee = new_employee(locale=language)
+    address = backup_address_of(employee)
+    sign_in_to_otp_page(page, keycloak, employee, language, kc_action=SETUP_ACTION)
+    page.locator("#otp").fill(employee.totp())
+    page.locator("#kc-login").click()
+    field = page.locator("#mfa-recovery-backup-email-address")
+    field.wait_for()
+    assert_language(page, language)
+    shoot(page, test_output, f"{language}-08-setup-with-backup-email")
+
+    field.fill(address)
+    page.locator("#mfa-recovery-backup-email-send").click()
+    page.locator("#emailCode").wait_for()
+    shoot(page, test_output, f"{language}-09-setup-verify-address")
+
+    page.locator("#emailCode").fill(code_in(mail_sink.wait_for_mail_to(address)))
+    page.locator("#mfa-recovery-backup-email-verify").click()
+    state = page.locator("#mfa-recovery-backup-email-state")
+    state.wait_for()
+    assert masked(address) in state.inner_text()
+    shoot(page, test_output, f"{language}-10-setup-address-verified")

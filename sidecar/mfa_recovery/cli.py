@@ -1,4 +1,4 @@
-"""Command line: ``mfa-recovery codes issue|remaining``, ``realm-options show|set``,
+"""Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
 ``notifications send-pending``, ``db upgrade``, ``serve``."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
 import click
 
 from .config import ConfigError, Settings
-from .keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from .keycloak_admin import DirectoryUnavailable
 from .notifications.directory import ContactDirectory
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
-from .services import Services, build_services
+from .services import Services, build_services, keycloak_directory
 from .store import migrate
 
 EXIT_USAGE = 2
@@ -50,13 +50,13 @@ class CliContext:
         settings = self.settings()
         if self.directory_factory is not None:
             return self.directory_factory(settings)
-        return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+        return keycloak_directory(settings)
 
     def contact_directory(self) -> ContactDirectory:
         settings = self.settings()
         if self.contact_directory_factory is not None:
             return self.contact_directory_factory(settings)
-        return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+        return keycloak_directory(settings)
 
 
 def fail(message: str) -> NoReturn:
@@ -69,6 +69,38 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid{os.getuid()}"
+
+
+def switch(name: str, help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """An on/off option: ``--NAME on|off`` (``--NAME`` alone: on) and ``--no-NAME`` (off)."""
+    dest = name.replace("-", "_")
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        command = click.option(f"--no-{name}", f"no_{dest}", is_flag=True, help=f"Same as --{name} off.")(command)
+        return click.option(
+            f"--{name}",
+            dest,
+            type=click.Choice(["on", "off"]),
+            is_flag=False,
+            flag_value="on",
+            default=None,
+            help=f"{help_text} (alone: on).",
+        )(command)
+
+    return decorate
+
+
+def switch_value(name: str, value: str | None, no: bool) -> bool | None:
+    """The value of a :func:`switch`: True, False, or None when not given."""
+    if no and value is not None:
+        fail(f"give only one of --{name} and --no-{name}")
+    if no:
+        return False
+    return None if value is None else value == "on"
+
+
+def true_false(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def resolve_user(ctx: CliContext, realm: str, username: str) -> str:
@@ -141,7 +173,11 @@ def _print_options(options: RealmOptions) -> None:
     click.echo(f"code_count: {options.code_count}")
     click.echo(f"warning_threshold: {options.warning_threshold}")
     click.echo(f"setup_prompt: {options.setup_prompt}")
-    click.echo(f"reenrol_otp_after_recovery: {'true' if options.reenrol_otp_after_recovery else 'false'}")
+    click.echo(f"reenrol_otp_after_recovery: {true_false(options.reenrol_otp_after_recovery)}")
+    click.echo(f"email_method_enabled: {true_false(options.email_method_enabled)}")
+    click.echo(f"reenrol_otp_after_email_recovery: {true_false(options.reenrol_otp_after_email_recovery)}")
+    attribute = options.supervisor_attribute or '"" (no supervisor lookup)'
+    click.echo(f"supervisor_attribute: {attribute}")
     if options.updated_at is None:
         click.echo("updated: never (defaults)")
     else:
@@ -166,11 +202,14 @@ def realm_options_show(ctx: CliContext, realm: str) -> None:
     default=None,
     help="Show the setup page after OTP enrolment: off, offered (skippable) or required.",
 )
+@switch("reenrol-otp", "Make every recovery sign-in enrol a new OTP authenticator")
+@switch("email-method", "Offer sign-in with a code sent to a verified backup email address")
+@switch("reenrol-otp-after-email", "Make a sign-in with an emailed code enrol a new OTP authenticator")
 @click.option(
-    "--reenrol-otp/--no-reenrol-otp",
-    "reenrol_otp",
+    "--supervisor-attribute",
     default=None,
-    help="Make every recovery sign-in enrol a new OTP authenticator.",
+    metavar="NAME",
+    help='User attribute with the supervisor\'s username or email address; "" switches the lookup off.',
 )
 @click.pass_obj
 def realm_options_set(
@@ -179,21 +218,26 @@ def realm_options_set(
     code_count: int | None,
     warning_threshold: int | None,
     setup_prompt: str | None,
-    reenrol_otp: bool | None,
+    supervisor_attribute: str | None,
+    **switches: Any,
 ) -> None:
     """Change the realm's options; unnamed options keep their value. Every change is audited."""
-    if code_count is None and warning_threshold is None and setup_prompt is None and reenrol_otp is None:
+    values = {
+        "reenrol_otp_after_recovery": switch_value("reenrol-otp", switches["reenrol_otp"], switches["no_reenrol_otp"]),
+        "email_method_enabled": switch_value("email-method", switches["email_method"], switches["no_email_method"]),
+        "reenrol_otp_after_email_recovery": switch_value(
+            "reenrol-otp-after-email", switches["reenrol_otp_after_email"], switches["no_reenrol_otp_after_email"]
+        ),
+        "code_count": code_count,
+        "warning_threshold": warning_threshold,
+        "setup_prompt": setup_prompt,
+        "supervisor_attribute": supervisor_attribute,
+    }
+    if all(value is None for value in values.values()):
         fail("nothing to change: give at least one of --code-count, --warning-threshold, --setup-prompt, "
-             "--reenrol-otp/--no-reenrol-otp")  # fmt: skip
+             "--reenrol-otp, --email-method, --reenrol-otp-after-email, --supervisor-attribute")  # fmt: skip
     try:
-        change = ctx.services().realm_options.update(
-            realm,
-            f"cli:{os_user()}",
-            code_count=code_count,
-            warning_threshold=warning_threshold,
-            setup_prompt=setup_prompt,
-            reenrol_otp_after_recovery=reenrol_otp,
-        )
+        change = ctx.services().realm_options.update(realm, f"cli:{os_user()}", **values)
     except InvalidRealmOptions as exc:
         fail(str(exc))
     if change.changed:
@@ -202,6 +246,32 @@ def realm_options_set(
     else:
         click.echo("# no value changed", err=True)
     _print_options(change.after)
+
+
+@cli.group("backup-email")
+def backup_email() -> None:
+    """Backup email addresses."""
+
+
+@backup_email.command("show")
+@click.option("--realm", required=True, help="Realm name.")
+@click.option("--user", "username", default=None, help="Username in that realm (looked up in Keycloak).")
+@click.option("--user-id", default=None, help="Keycloak user id (no look-up).")
+@click.pass_obj
+def backup_email_show(ctx: CliContext, realm: str, username: str | None, user_id: str | None) -> None:
+    """Print the user's backup email address (masked), whether it is verified, and any address awaiting its code."""
+    if (username is None) == (user_id is None):
+        fail("give exactly one of --user and --user-id")
+    user_id = user_id or resolve_user(ctx, realm, str(username))
+    setup = ctx.services().backup_email
+    status = setup.status(realm, user_id)
+    click.echo(f"email_method_enabled: {true_false(status.enabled)}")
+    click.echo(f"backup_email: {status.address_hint or 'none'}")
+    click.echo(f"verified: {true_false(status.verified)}")
+    waiting = setup.awaiting_verification(realm, user_id)
+    if waiting is not None:
+        hint, expires_at = waiting
+        click.echo(f"awaiting_verification: {hint} (code valid until {expires_at.isoformat()})")
 
 
 @cli.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,11 @@ DEVELOPMENT_CODE_PEPPER = "dev-only-code-pepper-change-me-0123456789ab"  # noqa:
 DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
 
 MIN_SECRET_BYTES = 32
+
+# Where the supervisor's notice points: the employee's page. Until the admin UI exists, the Keycloak admin
+# console's user page. ``{keycloak_public_url}`` is filled in at start; ``{realm}`` and ``{user_id}`` per notice.
+DEFAULT_EMPLOYEE_LINK = "{keycloak_public_url}/admin/{realm}/console/#/{realm}/users/{user_id}/settings"
+EMPLOYEE_LINK_FIELDS = frozenset({"realm", "user_id"})
 
 
 class ConfigError(ValueError):
@@ -78,6 +84,28 @@ def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) 
     return value
 
 
+def default_employee_link(keycloak_public_url: str) -> str:
+    """The admin console's user page under ``keycloak_public_url``, still holding ``{realm}`` and ``{user_id}``."""
+    return DEFAULT_EMPLOYEE_LINK.replace("{keycloak_public_url}", keycloak_public_url.rstrip("/"))
+
+
+def _employee_link(environ: Mapping[str, str]) -> str:
+    """The link template of the supervisor notice ("" = the default); only ``{realm}`` and ``{user_id}``."""
+    key = PREFIX + "EMPLOYEE_LINK"
+    template = (environ.get(key) or "").strip()
+    if not template:
+        return ""
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ConfigError(f"{key} is not a valid template: {exc}") from exc
+    if not fields <= EMPLOYEE_LINK_FIELDS or "" in fields:
+        raise ConfigError(f"{key} may only use {{realm}} and {{user_id}}, got {template!r}")
+    if "user_id" not in fields:
+        raise ConfigError(f"{key} must contain {{user_id}}, got {template!r}")
+    return template
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -100,6 +128,15 @@ class Settings:
     smtp_tls: str | None = None  # "off" | "starttls" | "ssl"; None: the realm's ssl/starttls flags
     smtp_user: str | None = None
     smtp_password: str | None = None
+    # Browser-facing base of Keycloak (links in mails); from_env defaults it to keycloak_url.
+    keycloak_public_url: str = ""
+    # Template of the link to an employee's page in the supervisor notice ({realm}, {user_id}); "" = the
+    # admin console's user page under keycloak_public_url (see employee_link_template).
+    employee_link: str = ""
+
+    @property
+    def employee_link_template(self) -> str:
+        return self.employee_link or default_employee_link(self.keycloak_public_url or self.keycloak_url)
 
     @property
     def is_production(self) -> bool:
@@ -115,12 +152,14 @@ class Settings:
             raise ConfigError(f"{PREFIX}ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, got {env!r}")
         data_dir = environ.get(PREFIX + "DATA_DIR") or "./var"
         database_url = environ.get(PREFIX + "DATABASE_URL") or (f"sqlite:///{Path(data_dir) / 'mfa-recovery.db'}")
+        keycloak_url = (environ.get(PREFIX + "KEYCLOAK_URL") or "http://127.0.0.1:8080").rstrip("/")
+        keycloak_public_url = (environ.get(PREFIX + "KEYCLOAK_PUBLIC_URL") or keycloak_url).rstrip("/")
         return cls(
             env=env,
             database_url=database_url,
             bridge_secret=_read_secret(environ, "BRIDGE_SECRET", DEVELOPMENT_BRIDGE_SECRET, env),
             code_pepper=_read_secret(environ, "CODE_PEPPER", DEVELOPMENT_CODE_PEPPER, env),
-            keycloak_url=(environ.get(PREFIX + "KEYCLOAK_URL") or "http://127.0.0.1:8080").rstrip("/"),
+            keycloak_url=keycloak_url,
             keycloak_client_id=environ.get(PREFIX + "KEYCLOAK_CLIENT_ID") or "mfa-recovery-sidecar",
             keycloak_client_secret=_read_secret(
                 environ, "KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET, env
@@ -137,4 +176,6 @@ class Settings:
             smtp_tls=_choice(environ, "SMTP_TLS", "", ("off", "starttls", "ssl")) or None,
             smtp_user=environ.get(PREFIX + "SMTP_USER") or None,
             smtp_password=_read_optional_secret(environ, "SMTP_PASSWORD"),
+            keycloak_public_url=keycloak_public_url,
+            employee_link=_employee_link(environ),
         )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 from requests import RequestException
 
 from .notifications.directory import UserContact
+from .supervisor.directory import DirectoryUser
 
 REQUEST_TIMEOUT_SECONDS = 10
+
+T = TypeVar("T")
 
 
 class DirectoryUnavailable(Exception):
@@ -19,7 +22,10 @@ class DirectoryUnavailable(Exception):
 
 
 class KeycloakDirectory:
-    """Looks users up with the service account of the sidecar's client in each realm."""
+    """Looks users up with the service account of the sidecar's client in each realm.
+
+    The service account needs the realm-management roles ``view-users`` (users) and ``view-realm`` (SMTP).
+    """
 
     def __init__(self, server_url: str, client_id: str, client_secret: str) -> None:
         self._server_url = server_url.rstrip("/") + "/"
@@ -37,39 +43,68 @@ class KeycloakDirectory:
         )
         return KeycloakAdmin(connection=connection)
 
-    def find_user_id(self, realm: str, username: str) -> str | None:
+    def _call(self, realm: str, action: Callable[[KeycloakAdmin], T]) -> T:
         try:
-            return self._admin(realm).get_user_id(username)
+            return action(self._admin(realm))
         except (KeycloakError, RequestException, OSError) as exc:
             raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+
+    def find_user_id(self, realm: str, username: str) -> str | None:
+        return self._call(realm, lambda admin: admin.get_user_id(username))
+
+    def get_user(self, realm: str, user_id: str) -> DirectoryUser | None:
+        def read(admin: KeycloakAdmin) -> dict[str, Any] | None:
+            try:
+                return admin.get_user(user_id)
+            except KeycloakGetError as exc:
+                if getattr(exc, "response_code", None) == 404:
+                    return None
+                raise
+
+        user = self._call(realm, read)
+        return None if user is None else _directory_user(user)
+
+    def find_user_by_username(self, realm: str, username: str) -> DirectoryUser | None:
+        return self._find_one(realm, "username", username)
+
+    def find_user_by_email(self, realm: str, email: str) -> DirectoryUser | None:
+        return self._find_one(realm, "email", email)
+
+    def _find_one(self, realm: str, field: str, value: str) -> DirectoryUser | None:
+        # exact=true asks Keycloak for equality rather than its default substring search; the filter below
+        # keeps that promise whatever the server does with it.
+        found = self._call(realm, lambda admin: admin.get_users({field: value, "exact": "true"}))
+        users = [_directory_user(user) for user in found]
+        matches = [user for user in users if (getattr(user, field) or "").casefold() == value.casefold()]
+        return matches[0] if len(matches) == 1 else None
 
     def user_contact(self, realm: str, user_id: str) -> UserContact | None:
-        """Needs the service account's realm-management role ``view-users``."""
-        try:
-            user = self._admin(realm).get_user(user_id)
-        except KeycloakGetError as exc:
-            if getattr(exc, "response_code", None) == 404:
-                return None
-            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
-        except (KeycloakError, RequestException, OSError) as exc:
-            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
-        attributes = user.get("attributes") or {}
-        locale = attributes.get("locale")
-        if isinstance(locale, list):
-            locale = locale[0] if locale else None
-        return UserContact(
-            email=user.get("email") or None,
-            first_name=user.get("firstName") or None,
-            locale=locale if isinstance(locale, str) else None,
-        )
+        user = self.get_user(realm, user_id)
+        return None if user is None else user.contact()
 
     def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        """Needs the service account's realm-management role ``view-realm``."""
-        try:
-            representation = self._admin(realm).get_realm(realm)
-        except (KeycloakError, RequestException, OSError) as exc:
-            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+        representation = self._call(realm, lambda admin: admin.get_realm(realm))
         return representation.get("smtpServer") or {}
+
+
+def _directory_user(user: Mapping[str, Any]) -> DirectoryUser:
+    attributes = user.get("attributes") or {}
+    return DirectoryUser(
+        id=str(user.get("id") or ""),
+        username=str(user.get("username") or ""),
+        email=_text(user.get("email")),
+        first_name=_text(user.get("firstName")),
+        last_name=_text(user.get("lastName")),
+        enabled=user.get("enabled") is not False,
+        attributes={
+            str(name): tuple(str(v) for v in (values if isinstance(values, list) else [values]) if v is not None)
+            for name, values in attributes.items()
+        },
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _describe(exc: Exception) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -16,20 +16,37 @@ from .backup_codes.repository import SqlBackupCodeRepository
 from .backup_codes.service import BackupCodeService
 from .backup_codes.setup import BackupCodeSetup
 from .backup_codes.sign_in import BackupCodeSignIn
+from .backup_email.challenges import EmailChallenges
+from .backup_email.repository import SqlBackupEmailRepository
+from .backup_email.setup import BackupEmailSetup
+from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
 from .config import Settings
+from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
+from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
 from .notifications.sender import NotificationSender
-from .notifications.smtp import SmtpConfig, SmtpOverrides, send
+from .notifications.smtp import SmtpOverrides, send, send_promptly
 from .realm_options.repository import SqlRealmOptionsRepository
 from .realm_options.service import RealmOptionsService
+from .recovery_start import RecoveryStart
 from .store import migrate
 from .store.engine import make_engine
+from .supervisor.directory import SupervisorDirectory
+from .supervisor.service import SupervisorService
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Directory(ContactDirectory, SupervisorDirectory, Protocol):
+    """All the sidecar asks Keycloak: :class:`KeycloakDirectory`, or a fake in tests."""
+
+
+def keycloak_directory(settings: Settings) -> KeycloakDirectory:
+    return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
 
 
 @dataclass(frozen=True)
@@ -46,18 +63,26 @@ class Services:
     outbox: Outbox
     setup: BackupCodeSetup
     sign_in: BackupCodeSignIn
+    directory: Directory
+    transport: Transport
+    mailer: Mailer
+    recovery: RecoveryStart
+    backup_email: BackupEmailSetup
+    email_sign_in: EmailCodeSignIn
+    supervisor: SupervisorService
 
     def notification_sender(
-        self, directory: ContactDirectory, transport: Callable[[SmtpConfig, EmailMessage], None] = send
+        self, directory: ContactDirectory | None = None, transport: Transport | None = None
     ) -> NotificationSender:
-        """A sender over this store's outbox; ``directory`` is Keycloak (or a fake in tests)."""
+        """A sender over this store's outbox; by default through this process's directory and SMTP transport."""
+        directory = directory or self.directory
+        mailer = Mailer(directory, SmtpOverrides.from_settings(self.settings), transport or self.transport)
         return NotificationSender(
             self.outbox,
             directory,
-            SmtpOverrides.from_settings(self.settings),
+            mailer,
             self.audit,
             warning_threshold=lambda realm: self.realm_options.get(realm).warning_threshold,
-            transport=transport,
         )
 
 
@@ -67,11 +92,17 @@ def build_services(
     clock: Callable[[], datetime] = utc_now,
     hasher: CodeHasher | None = None,
     run_migrations: bool = True,
+    directory: Directory | None = None,
+    transport: Transport | None = None,
 ) -> Services:
+    """``directory``: Keycloak's admin API (default: a :class:`KeycloakDirectory` from the settings; it connects
+    only when asked something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
+    the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one."""
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
+    directory = directory or keycloak_directory(settings)
     audit = AuditLog(engine, clock)
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
@@ -87,6 +118,12 @@ def build_services(
         clock,
     )
     outbox = Outbox(engine, clock)
+    mailer = Mailer(directory, SmtpOverrides.from_settings(settings), transport or send_promptly)
+    email_store = SqlBackupEmailRepository(engine)
+    challenges = EmailChallenges(email_store, mailer, settings.code_pepper, clock)
+    email_sign_in = EmailCodeSignIn(
+        email_store, challenges, backup_codes, failure_limiter, realm_options, outbox, audit, clock
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -100,4 +137,11 @@ def build_services(
         outbox=outbox,
         setup=BackupCodeSetup(backup_codes, realm_options, audit),
         sign_in=BackupCodeSignIn(backup_codes, hasher, failure_limiter, realm_options, outbox, audit, clock),
+        directory=directory,
+        transport=transport or send,
+        mailer=mailer,
+        recovery=RecoveryStart(backup_codes, email_sign_in, audit),
+        backup_email=BackupEmailSetup(email_store, challenges, realm_options, outbox, audit, clock),
+        email_sign_in=email_sign_in,
+        supervisor=SupervisorService(directory, realm_options, outbox, audit, clock, settings.employee_link_template),
     )

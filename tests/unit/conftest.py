@@ -19,7 +19,17 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
 
-from .support import BRIDGE_SECRET, PEPPER, REALM, USER_ID, FakeClock
+from .support import (
+    BRIDGE_SECRET,
+    EMPLOYEE,
+    PEPPER,
+    REALM,
+    SUPERVISOR,
+    USER_ID,
+    FakeClock,
+    FakeDirectory,
+    FakeTransport,
+)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +57,22 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Services:
-    svc = build_services(settings, clock=clock, hasher=fast_hasher)
+def directory() -> FakeDirectory:
+    """Keycloak in memory: the employee (USER_ID, supervisor attribute "carol") and Carol, the supervisor."""
+    return FakeDirectory(EMPLOYEE, SUPERVISOR)
+
+
+@pytest.fixture
+def outgoing() -> FakeTransport:
+    """The SMTP transport of the services and apps below: it keeps what they send."""
+    return FakeTransport()
+
+
+@pytest.fixture
+def services(
+    settings: Settings, clock: FakeClock, fast_hasher: CodeHasher, directory: FakeDirectory, outgoing: FakeTransport
+) -> Services:
+    svc = build_services(settings, clock=clock, hasher=fast_hasher, directory=directory, transport=outgoing)
     yield svc
     svc.engine.dispose()
 
@@ -97,8 +121,10 @@ def smtp_server() -> Iterator[MailSink]:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iterator[Flask]:
-    app = create_app(settings, clock=clock, hasher=fast_hasher)
+def app(
+    settings: Settings, clock: FakeClock, fast_hasher: CodeHasher, directory: FakeDirectory, outgoing: FakeTransport
+) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock, hasher=fast_hasher, directory=directory, transport=outgoing)
     yield app
     app.extensions["mfa_recovery"].engine.dispose()
 

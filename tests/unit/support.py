@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from mfa_recovery.keycloak_admin import DirectoryUnavailable
+from mfa_recovery.notifications.directory import UserContact
+from mfa_recovery.notifications.smtp import SmtpConfig
+from mfa_recovery.supervisor.directory import DirectoryUser
 
 BRIDGE_SECRET = "unit-test-bridge-secret-0123456789abcdef"
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
@@ -19,3 +28,100 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+# --- Keycloak and SMTP stand-ins --------------------------------------------------------------------------------
+
+REALM_SMTP = {"host": "smtp.acme.example", "port": "25", "from": "no-reply@acme.example"}
+CODE_LINE = re.compile(r"^(\d{4}) (\d{4})$", re.MULTILINE)
+
+
+class FakeDirectory:
+    """Keycloak's admin API in memory: users of one realm, its SMTP settings, and a switch to make it "down"."""
+
+    def __init__(self, *users: DirectoryUser, smtp_settings: Mapping[str, Any] | None = None) -> None:
+        self.users = {user.id: user for user in users}
+        self.smtp_settings = dict(REALM_SMTP if smtp_settings is None else smtp_settings)
+        self.down = False
+        self.calls: list[str] = []
+
+    def add(self, user: DirectoryUser) -> DirectoryUser:
+        self.users[user.id] = user
+        return user
+
+    def _ask(self, what: str) -> None:
+        self.calls.append(what)
+        if self.down:
+            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
+
+    def get_user(self, realm: str, user_id: str) -> DirectoryUser | None:
+        self._ask("get_user")
+        return self.users.get(user_id)
+
+    def find_user_by_username(self, realm: str, username: str) -> DirectoryUser | None:
+        self._ask("find_user_by_username")
+        return next((u for u in self.users.values() if u.username == username.lower()), None)
+
+    def find_user_by_email(self, realm: str, email: str) -> DirectoryUser | None:
+        self._ask("find_user_by_email")
+        found = [u for u in self.users.values() if u.email and u.email.lower() == email.lower()]
+        return found[0] if len(found) == 1 else None
+
+    def user_contact(self, realm: str, user_id: str) -> UserContact | None:
+        user = self.get_user(realm, user_id)
+        return None if user is None else user.contact()
+
+    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
+        self._ask("realm_smtp")
+        return self.smtp_settings
+
+
+class FakeTransport:
+    """Takes the place of SMTP: keeps every message; ``failure`` (an exception) makes the next sends fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.failure: BaseException | None = None
+
+    def __call__(self, config: SmtpConfig, message: EmailMessage) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.messages.append(message)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+    def last_code_to(self, address: str) -> str:
+        """The 8 digits of the newest code mail to ``address``."""
+        return code_in(self.to(address)[-1])
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return body.get_content().replace("\r\n", "\n")
+
+
+def code_in(message: EmailMessage) -> str:
+    found = CODE_LINE.search(text_of(message))
+    assert found, text_of(message)
+    return found.group(1) + found.group(2)
+
+
+EMPLOYEE = DirectoryUser(
+    id=USER_ID,
+    username="jdoe",
+    email="jan@acme.example",
+    first_name="Jan",
+    last_name="Doe",
+    attributes={"supervisor": ("carol",), "locale": ("en",)},
+)
+SUPERVISOR = DirectoryUser(
+    id="5c0e4a7d-0000-4000-8000-00000000000c",
+    username="carol",
+    email="carol@acme.example",
+    first_name="Carol",
+    last_name="de Vries",
+    attributes={"locale": ("nl",)},
+)
+PROFILE = {"username": "jdoe", "first_name": "Jan", "email": "jan@acme.example", "locale": "en"}

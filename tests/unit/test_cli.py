@@ -4,10 +4,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import DEVELOPMENT_BRIDGE_SECRET, Settings
 from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.services import build_services
+
+from .support import FakeDirectory as FakeKeycloak
+from .support import FakeTransport, code_in
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 
@@ -96,6 +100,9 @@ def test_realm_options_show_defaults_then_set_and_show(environ: dict[str, str]) 
     assert "warning_threshold: 3" in shown.stdout
     assert "setup_prompt: offered" in shown.stdout
     assert "reenrol_otp_after_recovery: false" in shown.stdout
+    assert "email_method_enabled: true" in shown.stdout
+    assert "reenrol_otp_after_email_recovery: true" in shown.stdout
+    assert "supervisor_attribute: supervisor" in shown.stdout
     assert "never (defaults)" in shown.stdout
 
     args = ["realm-options", "set", "--realm", "acme", "--code-count", "8", "--warning-threshold", "2"]
@@ -127,6 +134,10 @@ def test_realm_options_show_defaults_then_set_and_show(environ: dict[str, str]) 
         (["--setup-prompt", "always"], "'always' is not one of"),
         (["--code-count", "many"], "'many' is not a valid integer"),
         ([], "nothing to change"),
+        (["--email-method", "maybe"], "'maybe' is not one of 'on', 'off'"),
+        (["--email-method", "on", "--no-email-method"], "give only one of --email-method and --no-email-method"),
+        (["--reenrol-otp-after-email", "--no-reenrol-otp-after-email"], "give only one of"),
+        (["--supervisor-attribute", "my boss"], "supervisor attribute must be at most 64"),
     ],
 )
 def test_realm_options_set_refuses_bad_values_with_exit_2(
@@ -149,3 +160,62 @@ def test_issue_uses_the_realms_code_count_unless_count_is_given(environ: dict[st
     other = FakeDirectory({("globex", "bob"): "bob-id"})
     default = run(environ, ["codes", "issue", "--realm", "globex", "--user", "bob"], other)
     assert len(default.stdout.splitlines()) == 5  # a realm without options: the default count
+
+
+@pytest.mark.parametrize(
+    ("args", "lines"),
+    [
+        (["--email-method", "off"], ["email_method_enabled: false", "reenrol_otp_after_email_recovery: true"]),
+        (["--no-email-method"], ["email_method_enabled: false"]),
+        (["--no-reenrol-otp-after-email"], ["reenrol_otp_after_email_recovery: false", "email_method_enabled: true"]),
+        (["--reenrol-otp-after-email", "off"], ["reenrol_otp_after_email_recovery: false"]),
+        (["--reenrol-otp", "on"], ["reenrol_otp_after_recovery: true"]),
+        (["--reenrol-otp"], ["reenrol_otp_after_recovery: true"]),
+        (["--supervisor-attribute", "manager"], ["supervisor_attribute: manager"]),
+        (["--supervisor-attribute", ""], ['supervisor_attribute: "" (no supervisor lookup)']),
+    ],
+)
+def test_realm_options_set_backup_email_and_supervisor(
+    environ: dict[str, str], args: list[str], lines: list[str]
+) -> None:
+    result = run(environ, ["realm-options", "set", "--realm", "acme", *args])
+    assert result.exit_code == 0, result.output
+    shown = run(environ, ["realm-options", "show", "--realm", "acme"]).stdout.splitlines()
+    for line in lines:
+        assert line in shown
+
+
+def test_an_on_off_option_alone_means_on(environ: dict[str, str]) -> None:
+    run(
+        environ,
+        ["realm-options", "set", "--realm", "acme", "--email-method", "off", "--reenrol-otp-after-email", "off"],
+    )
+    result = run(environ, ["realm-options", "set", "--realm", "acme", "--email-method", "--reenrol-otp-after-email"])
+    assert result.exit_code == 0, result.output
+    assert "email_method_enabled: true" in result.stdout
+    assert "reenrol_otp_after_email_recovery: true" in result.stdout
+
+
+def test_backup_email_show(environ: dict[str, str]) -> None:
+    result = run(environ, ["backup-email", "show", "--realm", "acme", "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["email_method_enabled: true", "backup_email: none", "verified: false"]
+
+    outgoing = FakeTransport()
+    svc = build_services(Settings.from_env(environ), directory=FakeKeycloak(), transport=outgoing)
+    caller = Caller("acme", "alice-id")
+    profile = Profile(username="alice", email="alice@acme.example")
+    svc.backup_email.start(caller, "alice.home@example.org", profile)
+    svc.backup_email.verify(caller, code_in(outgoing.messages[-1]), profile)
+    svc.engine.dispose()
+    shown = run(environ, ["backup-email", "show", "--realm", "acme", "--user-id", "alice-id"])
+    assert shown.exit_code == 0, shown.output
+    assert "backup_email: a•••@example.org" in shown.stdout and "verified: true" in shown.stdout
+    assert "alice.home" not in shown.stdout
+    assert "awaiting_verification" not in shown.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["--user", "alice", "--user-id", "alice-id"]])
+def test_backup_email_show_wants_one_user(environ: dict[str, str], args: list[str]) -> None:
+    result = run(environ, ["backup-email", "show", "--realm", "acme", *args])
+    assert result.exit_code == 2 and "exactly one of --user and --user-id" in result.stderr

@@ -119,3 +119,30 @@ def test_app_refuses_to_start_in_production_with_dev_secret(tmp_path: Path, monk
     with pytest.raises(ConfigError):
         create_app()
     assert not (tmp_path / "mfa-recovery.db").exists()
+
+
+def test_employee_link_settings() -> None:
+    default = Settings.from_env({"MFA_RECOVERY_KEYCLOAK_URL": "http://kc:8080/"})
+    assert default.keycloak_public_url == "http://kc:8080"
+    assert default.employee_link_template == "http://kc:8080/admin/{realm}/console/#/{realm}/users/{user_id}/settings"
+    public = Settings.from_env({"MFA_RECOVERY_KEYCLOAK_PUBLIC_URL": "https://login.example.org/"})
+    assert public.keycloak_url == "http://127.0.0.1:8080" and public.keycloak_public_url == "https://login.example.org"
+    assert public.employee_link_template.startswith("https://login.example.org/admin/{realm}/console/")
+    own = Settings.from_env({"MFA_RECOVERY_EMPLOYEE_LINK": "https://hr.example.org/people/{user_id}"})
+    assert own.employee_link_template == "https://hr.example.org/people/{user_id}"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("https://x/{realm}/{user}", "may only use"),
+        ("https://x/{0}/{user_id}", "may only use"),
+        ("https://x/{}/{user_id}", "may only use"),
+        ("https://x/{realm}", "must contain {user_id}"),
+        ("https://x/{user_id", "not a valid template"),
+        ("https://x/{user_id.__class__}", "may only use"),
+    ],
+)
+def test_invalid_employee_links_are_refused(template: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({"MFA_RECOVERY_EMPLOYEE_LINK": template})

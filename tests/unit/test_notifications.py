@@ -13,8 +13,10 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
 from mfa_recovery.keycloak_admin import DirectoryUnavailable, KeycloakDirectory
-from mfa_recovery.notifications import messages, smtp
+from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.directory import UserContact
+from mfa_recovery.notifications.mails.backup_code_signin import backup_code_signin
+from mfa_recovery.notifications.mails.layout import Occurrence, language_of
 from mfa_recovery.notifications.outbox import BACKUP_CODE_SIGNIN, MAX_ATTEMPTS, retry_delay
 from mfa_recovery.notifications.sender import NotificationSender
 from mfa_recovery.services import Services, build_services
@@ -121,13 +123,13 @@ def test_the_sign_in_stands_when_the_notification_cannot_be_queued(
     [("nl", "nl"), ("nl-BE", "nl"), ("nl_NL", "nl"), ("en", "en"), ("de", "en"), (None, "en"), ("", "en")],
 )
 def test_language_of(locale: str | None, language: str) -> None:
-    assert messages.language_of(locale) == language
+    assert language_of(locale) == language
 
 
 def test_mail_in_english_and_dutch() -> None:
     when = datetime(2025, 11, 25, 14, 3, 12, tzinfo=UTC)
-    common = {"realm": "acme", "occurred_at": when, "ip": "203.0.113.7", "user_agent": "Firefox/140"}
-    en = messages.backup_code_signin(locale="en", first_name="Bob", codes_left=2, warning_threshold=3, **common)
+    common = {"event": Occurrence("acme", when, "203.0.113.7", "Firefox/140")}
+    en = backup_code_signin(locale="en", first_name="Bob", codes_left=2, warning_threshold=3, **common)
     assert en.subject == "Signed in with a backup code"
     assert "Hello Bob," in en.text
     assert "25 November 2025, 14:03 UTC (2025-11-25T14:03:12Z)" in en.text
@@ -135,7 +137,7 @@ def test_mail_in_english_and_dutch() -> None:
     assert re.search(r"^Backup codes left: +2$", en.text, re.MULTILINE)
     assert "If this was not you" in en.text and "few backup codes left" in en.text
 
-    nl = messages.backup_code_signin(locale="nl", first_name=None, codes_left=8, warning_threshold=3, **common)
+    nl = backup_code_signin(locale="nl", first_name=None, codes_left=8, warning_threshold=3, **common)
     assert nl.subject == "Ingelogd met een back-upcode"
     assert nl.text.startswith("Beste,")
     assert "25 november 2025, 14:03 UTC" in nl.text and "IP-adres" in nl.text
@@ -144,13 +146,10 @@ def test_mail_in_english_and_dutch() -> None:
 
 
 def test_html_part_escapes_what_the_client_sent() -> None:
-    mail = messages.backup_code_signin(
+    mail = backup_code_signin(
         locale="en",
         first_name="<b>Eve</b>",
-        realm="acme",
-        occurred_at=datetime(2025, 1, 1, tzinfo=UTC),
-        ip=None,
-        user_agent="<script>alert(1)</script>",
+        event=Occurrence("acme", datetime(2025, 1, 1, tzinfo=UTC), None, "<script>alert(1)</script>"),
         codes_left=None,
     )
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html

@@ -94,3 +94,62 @@ def test_the_table_checks_the_ranges_too(services: Services, values: dict[str, o
     row = {"realm": REALM, "updated_at": services.clock(), "updated_by": "sql", **values}
     with pytest.raises(IntegrityError), services.engine.begin() as conn:
         conn.execute(insert(realm_options).values(**row))
+
+
+def test_defaults_of_the_backup_email_and_supervisor_options(services: Services) -> None:
+    options = services.realm_options.get(REALM)
+    assert options.email_method_enabled is True
+    assert options.reenrol_otp_after_email_recovery is True
+    assert options.supervisor_attribute == "supervisor"
+
+
+def test_backup_email_and_supervisor_options_are_saved_and_audited(services: Services) -> None:
+    change = services.realm_options.update(
+        REALM,
+        "cli:operator",
+        email_method_enabled=False,
+        reenrol_otp_after_email_recovery=False,
+        supervisor_attribute="manager.id",
+    )
+    assert change.changed == {
+        "email_method_enabled": [True, False],
+        "reenrol_otp_after_email_recovery": [True, False],
+        "supervisor_attribute": ["supervisor", "manager.id"],
+    }
+    saved = services.realm_options.get(REALM)
+    assert (saved.email_method_enabled, saved.reenrol_otp_after_email_recovery) == (False, False)
+    assert saved.supervisor_attribute == "manager.id"
+    assert saved.code_count == 10  # untouched
+
+    services.realm_options.update(REALM, "cli:operator", supervisor_attribute="")  # "" switches the lookup off
+    assert services.realm_options.get(REALM).supervisor_attribute == ""
+    event = services.audit.recent()[0]
+    assert event["detail"]["changed"] == {"supervisor_attribute": ["manager.id", ""]}
+    assert event["detail"]["options"]["email_method_enabled"] is False
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"supervisor_attribute": "has space"}, "supervisor attribute must be at most 64"),
+        ({"supervisor_attribute": "x" * 65}, "supervisor attribute"),
+        ({"supervisor_attribute": "chef/in"}, "supervisor attribute"),
+        ({"supervisor_attribute": "leidinggevende\n"}, "supervisor attribute"),
+        ({"supervisor_attribute": "chéf"}, "supervisor attribute"),
+        ({"supervisor_attribute": 7}, "supervisor attribute"),
+        ({"email_method_enabled": "yes"}, "email method enabled must be true or false"),
+        ({"reenrol_otp_after_email_recovery": 1}, "reenrol otp after email recovery must be true or false"),
+    ],
+)
+def test_invalid_backup_email_and_supervisor_options_are_refused(
+    services: Services, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidRealmOptions, match=message):
+        services.realm_options.update(REALM, "cli:x", **changes)  # type: ignore[arg-type]
+    assert services.realm_options.get(REALM).is_default
+
+
+@pytest.mark.parametrize("name", ["supervisor", "x" * 64, "manager_id", "org.boss-1", "A9"])
+def test_valid_supervisor_attributes(services: Services, name: str) -> None:
+    services.realm_options.update(REALM, "cli:x", supervisor_attribute=name)
+    assert services.realm_options.get(REALM).supervisor_attribute == name

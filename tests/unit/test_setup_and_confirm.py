@@ -41,14 +41,15 @@ def accepted(call: Callable[..., Any], code: str) -> bool:
 def test_setup_makes_a_pending_set_of_the_realms_size(app: Flask, call: Callable[..., Any]) -> None:
     svc(app).realm_options.update(REALM, "cli:t", code_count=7, setup_prompt="required")
     body = setup(call)
-    assert set(body) == {"show", "skippable", "set_id", "codes", "prompt"}
+    assert set(body) == {"show", "skippable", "set_id", "codes", "prompt", "backup_email"}
+    assert body["backup_email"] == {"enabled": True, "address_hint": None, "verified": False}
     assert body["prompt"] == "required" and body["show"] and not body["skippable"]
     assert len(body["codes"]) == 7 and len(set(body["codes"])) == 7
     assert all(CODE.match(code) for code in body["codes"])
     assert isinstance(body["set_id"], str) and len(body["set_id"]) >= 43  # 256 random bits, URL-safe base64
 
     # Pending: not counted, not valid for sign-in.
-    assert call(START, {}).json == {"methods": [], "backup_codes_remaining": 0}
+    assert call(START, {}).json == {"methods": [], "backup_codes_remaining": 0, "email_hint": None}
     assert call(VERIFY, {"code": body["codes"][0]}).json == {"result": "rejected"}
 
 

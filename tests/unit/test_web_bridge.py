@@ -49,13 +49,13 @@ def test_healthz_reports_store_failure(app: Flask, client: FlaskClient, monkeypa
 def test_start_without_codes(call: Callable[..., Any]) -> None:
     response = call(START, {"ip": "203.0.113.7", "user_agent": "Firefox"})
     assert response.status_code == 200
-    assert response.json == {"methods": [], "backup_codes_remaining": 0}
+    assert response.json == {"methods": [], "backup_codes_remaining": 0, "email_hint": None}
 
 
 def test_start_with_codes(app: Flask, call: Callable[..., Any]) -> None:
     issue(app, 7)
     response = call(START, {})
-    assert response.json == {"methods": ["backup_code"], "backup_codes_remaining": 7}
+    assert response.json == {"methods": ["backup_code"], "backup_codes_remaining": 7, "email_hint": None}
 
 
 def test_verify_accepts_then_rejects_and_audits(app: Flask, call: Callable[..., Any]) -> None:

@@ -6,7 +6,6 @@ transaction that starts with a write, so concurrent failures on several replicas
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, case, delete, select, update
 
 from ..store.tables import recovery_failures
+from ..store.times import aware, seconds_until
 from ..store.upsert import insert_if_missing
 
 
@@ -33,11 +33,11 @@ class LockState:
 UNLOCKED = LockState(False)
 
 
-def _aware(value: datetime, like: datetime) -> datetime:
-    """SQLite returns naive datetimes; they were written in UTC by the same clock."""
-    if value.tzinfo is None and like.tzinfo is not None:
-        return value.replace(tzinfo=like.tzinfo)
-    return value
+def failure_detail(after: LockState) -> dict[str, object]:
+    """For the audit trail of a counted failure: whether it started a lockout, and for how long."""
+    if not after.locked:
+        return {}
+    return {"lockout_started": True, "retry_after_seconds": after.retry_after_seconds}
 
 
 class FailureLimiter:
@@ -100,9 +100,6 @@ class FailureLimiter:
 
     @staticmethod
     def _lock_state(locked_until: datetime | None, now: datetime) -> LockState:
-        if locked_until is None:
+        if locked_until is None or aware(locked_until, now) <= now:
             return UNLOCKED
-        remaining = (_aware(locked_until, now) - now).total_seconds()
-        if remaining <= 0:
-            return UNLOCKED
-        return LockState(True, max(1, math.ceil(remaining)))
+        return LockState(True, seconds_until(locked_until, now))

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert, select
 
+from ..caller import Caller
 from ..store.tables import audit_events
 
 logger = logging.getLogger(__name__)
@@ -66,3 +67,25 @@ class AuditLog:
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def record_call(
+    auditor: Auditor,
+    caller: Caller,
+    action: str,
+    outcome: str,
+    detail: Mapping[str, Any] | None = None,
+    *,
+    actor: str = "bridge",
+) -> None:
+    """Record an event of a bridge call: realm, user, sign-in attempt, IP and browser as Keycloak saw them."""
+    auditor.record(
+        realm=caller.realm,
+        actor=actor,
+        subject=caller.user_id,
+        action=action,
+        outcome=outcome,
+        detail={"attempt": caller.attempt, **(detail or {})},
+        ip=caller.ip,
+        user_agent=caller.user_agent,
+    )

@@ -1,4 +1,5 @@
-"""What the sender needs from Keycloak (implemented by :class:`mfa_recovery.keycloak_admin.KeycloakDirectory`)."""
+"""What the mailer and the sender need from Keycloak (implemented by
+:class:`mfa_recovery.keycloak_admin.KeycloakDirectory`)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ class UserContact:
     locale: str | None
 
 
-class ContactDirectory(Protocol):
+class SmtpSettingsSource(Protocol):
+    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
+        """The realm's ``smtpServer`` settings (Keycloak masks the password). Raises ``DirectoryUnavailable``."""
+
+
+class ContactDirectory(SmtpSettingsSource, Protocol):
     def user_contact(self, realm: str, user_id: str) -> UserContact | None:
         """The user's address, first name and ``locale`` attribute; None when the user does not exist.
 
         Raises ``DirectoryUnavailable`` when Keycloak cannot answer.
         """
-
-    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        """The realm's ``smtpServer`` settings (Keycloak masks the password). Raises ``DirectoryUnavailable``."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
 
 from ..store.tables import notification_outbox as outbox
+from ..store.times import aware
 
+# Kinds of queued mail. The first three go to the user's primary address, the last to their supervisor.
 BACKUP_CODE_SIGNIN = "backup_code_signin"
+EMAIL_CODE_SIGNIN = "email_code_signin"
+BACKUP_EMAIL_CHANGED = "backup_email_changed"
+SUPERVISOR_NOTICE = "supervisor_notice"
 
 PENDING = "pending"
 SENT = "sent"
@@ -40,6 +46,7 @@ class Notification:
     user_agent: str | None
     codes_left: int | None
     attempts: int
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Outbox:
@@ -56,7 +63,8 @@ class Outbox:
         occurred_at: datetime,
         ip: str | None,
         user_agent: str | None,
-        codes_left: int | None,
+        codes_left: int | None = None,
+        detail: Mapping[str, Any] | None = None,
     ) -> int:
         values = {
             "realm": realm,
@@ -66,6 +74,7 @@ class Outbox:
             "ip": ip,
             "user_agent": user_agent,
             "codes_left": codes_left,
+            "detail": dict(detail) if detail is not None else None,
             "status": PENDING,
             "attempts": 0,
             "next_attempt_at": self._clock(),
@@ -96,6 +105,7 @@ class Outbox:
                     user_agent=row.user_agent,
                     codes_left=row.codes_left,
                     attempts=row.attempts,
+                    detail=row.detail or {},
                 )
                 for row in conn.execute(query)
             ]
@@ -132,6 +142,17 @@ class Outbox:
     def _finish(self, notification_id: int, **values: object) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == notification_id).values(**values))
+
+    def queued_since(self, realm: str, user_id: str, kind: str, since: datetime) -> list[datetime]:
+        """When the user's notifications of ``kind`` after ``since`` occurred (any status), oldest first."""
+        query = (
+            select(outbox.c.occurred_at)
+            .where(outbox.c.realm == realm, outbox.c.user_id == user_id, outbox.c.kind == kind)
+            .where(outbox.c.occurred_at > since)
+            .order_by(outbox.c.occurred_at)
+        )
+        with self._engine.connect() as conn:
+            return [aware(moment, since) for moment in conn.execute(query).scalars()]
 
     def get(self, notification_id: int) -> dict[str, object] | None:
         """The raw row (for operators and tests)."""

@@ -1,4 +1,4 @@
-"""Delivery of queued notifications: look the user up in Keycloak, render, send; retry with backoff.
+"""Delivery of queued notifications: look the recipient up in Keycloak, render, send; retry with backoff.
 
 Nothing here raises into a request: the sign-in path only writes the outbox row, and every failure of a
 delivery (Keycloak or SMTP down, no address) is recorded on the row and in the audit trail.
@@ -7,19 +7,29 @@ delivery (Keycloak or SMTP down, no address) is recorded on the row and in the a
 from __future__ import annotations
 
 import logging
-import smtplib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from ..audit.log import Auditor
-from ..keycloak_admin import DirectoryUnavailable
-from . import messages, smtp
-from .directory import ContactDirectory
-from .outbox import BACKUP_CODE_SIGNIN, MAX_ATTEMPTS, Notification, Outbox
+from .directory import ContactDirectory, UserContact
+from .mailer import DELIVERY_ERRORS, Mailer, describe
+from .mails.backup_code_signin import backup_code_signin
+from .mails.backup_email_changed import backup_email_changed
+from .mails.email_code_signin import email_code_signin
+from .mails.layout import Mail, Occurrence
+from .mails.supervisor_notice import supervisor_notice
+from .outbox import (
+    BACKUP_CODE_SIGNIN,
+    BACKUP_EMAIL_CHANGED,
+    EMAIL_CODE_SIGNIN,
+    MAX_ATTEMPTS,
+    SUPERVISOR_NOTICE,
+    Notification,
+    Outbox,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +55,22 @@ class NotificationSender:
         self,
         outbox: Outbox,
         directory: ContactDirectory,
-        overrides: smtp.SmtpOverrides,
+        mailer: Mailer,
         audit: Auditor,
         *,
         warning_threshold: Callable[[str], int | None] = lambda _realm: None,
-        transport: Callable[[smtp.SmtpConfig, EmailMessage], None] = smtp.send,
     ) -> None:
         self._outbox = outbox
         self._directory = directory
-        self._overrides = overrides
+        self._mailer = mailer
         self._audit = audit
         self._warning_threshold = warning_threshold
-        self._transport = transport
+        self._renderers: dict[str, Callable[[Notification, UserContact], Mail]] = {
+            BACKUP_CODE_SIGNIN: self._backup_code_signin,
+            EMAIL_CODE_SIGNIN: _email_code_signin,
+            BACKUP_EMAIL_CHANGED: _backup_email_changed,
+            SUPERVISOR_NOTICE: _supervisor_notice,
+        }
 
     def run_once(self, limit: int = BATCH_SIZE) -> SendReport:
         """One pass over the rows that are due."""
@@ -71,11 +85,11 @@ class NotificationSender:
             except PermanentFailure as exc:
                 self._give_up(notification, attempts, str(exc))
                 report.failed += 1
-            except (DirectoryUnavailable, smtp.MailNotConfigured, OSError, smtplib.SMTPException) as exc:
-                self._retry_or_give_up(notification, attempts, _describe(exc), report)
+            except DELIVERY_ERRORS as exc:
+                self._retry_or_give_up(notification, attempts, describe(exc), report)
             except Exception as exc:  # a bug must not stop the other deliveries
                 logger.exception("notification %s: unexpected error", notification.id)
-                self._retry_or_give_up(notification, attempts, _describe(exc), report)
+                self._retry_or_give_up(notification, attempts, describe(exc), report)
             else:
                 self._outbox.mark_sent(notification.id)
                 self._audit.record(
@@ -90,29 +104,32 @@ class NotificationSender:
         return report
 
     def _deliver(self, notification: Notification) -> None:
-        if notification.kind != BACKUP_CODE_SIGNIN:
+        render = self._renderers.get(notification.kind)
+        if render is None:
             raise PermanentFailure(f"unknown kind {notification.kind!r}")
-        contact = self._directory.user_contact(notification.realm, notification.user_id)
+        recipient = notification.user_id
+        if notification.kind == SUPERVISOR_NOTICE:
+            recipient = str(notification.detail.get("supervisor_id") or "")
+            if not recipient:
+                raise PermanentFailure("no supervisor in the notice")
+        contact = self._directory.user_contact(notification.realm, recipient)
         if contact is None:
             raise PermanentFailure("user not found")
         if not contact.email:
             raise PermanentFailure("user has no email address")
-        config = smtp.resolve(self._directory.realm_smtp(notification.realm), self._overrides)
-        mail = messages.backup_code_signin(
+        try:
+            self._mailer.deliver(notification.realm, contact.email, render(notification, contact))
+        except ValueError as exc:  # e.g. a line break in an address
+            raise PermanentFailure(f"cannot build the message: {exc}") from exc
+
+    def _backup_code_signin(self, notification: Notification, contact: UserContact) -> Mail:
+        return backup_code_signin(
             locale=contact.locale,
             first_name=contact.first_name,
-            realm=notification.realm,
-            occurred_at=notification.occurred_at,
-            ip=notification.ip,
-            user_agent=notification.user_agent,
+            event=_occurrence(notification),
             codes_left=notification.codes_left,
             warning_threshold=self._warning_threshold(notification.realm),
         )
-        try:
-            message = smtp.build_message(config, contact.email, mail)
-        except ValueError as exc:  # e.g. a line break in an address
-            raise PermanentFailure(f"cannot build the message: {exc}") from exc
-        self._transport(config, message)
 
     def _retry_or_give_up(self, notification: Notification, attempts: int, error: str, report: SendReport) -> None:
         if attempts >= MAX_ATTEMPTS:
@@ -152,9 +169,49 @@ class NotificationSender:
         )
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _occurrence(notification: Notification) -> Occurrence:
+    return Occurrence(notification.realm, notification.occurred_at, notification.ip, notification.user_agent)
+
+
+def _text(notification: Notification, name: str) -> str | None:
+    value = notification.detail.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _user_locale(notification: Notification, contact: UserContact) -> str | None:
+    """The user's own locale; else the one of the page they were on when it happened."""
+    return contact.locale or _text(notification, "locale")
+
+
+def _email_code_signin(notification: Notification, contact: UserContact) -> Mail:
+    return email_code_signin(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        address_hint=_text(notification, "address_hint"),
+    )
+
+
+def _backup_email_changed(notification: Notification, contact: UserContact) -> Mail:
+    return backup_email_changed(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        address_hint=_text(notification, "address_hint"),
+        previous_hint=_text(notification, "previous_hint"),
+    )
+
+
+def _supervisor_notice(notification: Notification, supervisor: UserContact) -> Mail:
+    username = _text(notification, "employee_username") or notification.user_id
+    return supervisor_notice(
+        locale=supervisor.locale,
+        first_name=supervisor.first_name,
+        employee_name=_text(notification, "employee_name") or username,
+        employee_username=username,
+        link=_text(notification, "link") or "",
+        event=_occurrence(notification),
+    )
 
 
 class SenderThread:

@@ -11,9 +11,11 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
 from ..config import Settings
-from .messages import Mail
+from .mails.layout import Mail
 
 SMTP_TIMEOUT_SECONDS = 10
+# A mail with a code is sent while Keycloak waits for the answer (the bridge reads for 5 s at most).
+PROMPT_SMTP_TIMEOUT_SECONDS = 3
 SECURITIES = ("off", "starttls", "ssl")
 
 
@@ -131,3 +133,8 @@ def send(config: SmtpConfig, message: EmailMessage, timeout: float = SMTP_TIMEOU
         if config.user:
             client.login(config.user, config.password or "")
         client.send_message(message)
+
+
+def send_promptly(config: SmtpConfig, message: EmailMessage) -> None:
+    """:func:`send` with a timeout short enough for a mail sent during a sign-in request."""
+    send(config, message, timeout=PROMPT_SMTP_TIMEOUT_SECONDS)

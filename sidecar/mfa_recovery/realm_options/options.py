@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,9 @@ DEFAULT_CODE_COUNT = 10
 DEFAULT_WARNING_THRESHOLD = 3
 SETUP_PROMPTS = ("off", "offered", "required")
 DEFAULT_SETUP_PROMPT = "offered"
+DEFAULT_SUPERVISOR_ATTRIBUTE = "supervisor"
+# A Keycloak user attribute name; empty switches the supervisor lookup off.
+SUPERVISOR_ATTRIBUTE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{0,64}")
 
 
 class InvalidRealmOptions(ValueError):
@@ -25,6 +29,9 @@ class RealmOptions:
     warning_threshold: int = DEFAULT_WARNING_THRESHOLD
     setup_prompt: str = DEFAULT_SETUP_PROMPT
     reenrol_otp_after_recovery: bool = False
+    email_method_enabled: bool = True  # sign-in with a code sent to a verified backup email address
+    reenrol_otp_after_email_recovery: bool = True
+    supervisor_attribute: str = DEFAULT_SUPERVISOR_ATTRIBUTE  # "" = no supervisor lookup
     updated_at: datetime | None = None  # None: defaults, the realm has no saved options
     updated_by: str | None = None
 
@@ -46,6 +53,15 @@ class RealmOptions:
             raise InvalidRealmOptions(
                 f"setup prompt must be one of {', '.join(SETUP_PROMPTS)}, got {self.setup_prompt!r}"
             )
+        for name in ("reenrol_otp_after_recovery", "email_method_enabled", "reenrol_otp_after_email_recovery"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidRealmOptions(f"{name.replace('_', ' ')} must be true or false")
+        attribute = self.supervisor_attribute
+        if not isinstance(attribute, str) or not SUPERVISOR_ATTRIBUTE_PATTERN.fullmatch(attribute):
+            raise InvalidRealmOptions(
+                "supervisor attribute must be at most 64 letters, digits, '_', '.' or '-' (empty: no lookup), "
+                f"got {attribute!r}"
+            )
         return self
 
     def with_changes(self, **changes: Any) -> RealmOptions:
@@ -58,4 +74,7 @@ class RealmOptions:
             "warning_threshold": self.warning_threshold,
             "setup_prompt": self.setup_prompt,
             "reenrol_otp_after_recovery": self.reenrol_otp_after_recovery,
+            "email_method_enabled": self.email_method_enabled,
+            "reenrol_otp_after_email_recovery": self.reenrol_otp_after_email_recovery,
+            "supervisor_attribute": self.supervisor_attribute,
         }

@@ -24,6 +24,9 @@ class SqlRealmOptionsRepository:
             warning_threshold=row.warning_threshold,
             setup_prompt=row.setup_prompt,
             reenrol_otp_after_recovery=bool(row.reenrol_otp_after_recovery),
+            email_method_enabled=bool(row.email_method_enabled),
+            reenrol_otp_after_email_recovery=bool(row.reenrol_otp_after_email_recovery),
+            supervisor_attribute=row.supervisor_attribute,
             updated_at=row.updated_at,
             updated_by=row.updated_by,
         )

@@ -57,6 +57,9 @@ class RealmOptionsService:
         warning_threshold: int | None = None,
         setup_prompt: str | None = None,
         reenrol_otp_after_recovery: bool | None = None,
+        email_method_enabled: bool | None = None,
+        reenrol_otp_after_email_recovery: bool | None = None,
+        supervisor_attribute: str | None = None,
     ) -> Change:
         """Apply the given changes (None = keep). Raises ``InvalidRealmOptions``; nothing is saved then."""
         before = self.get(realm)
@@ -65,6 +68,9 @@ class RealmOptionsService:
             warning_threshold=warning_threshold,
             setup_prompt=setup_prompt,
             reenrol_otp_after_recovery=reenrol_otp_after_recovery,
+            email_method_enabled=email_method_enabled,
+            reenrol_otp_after_email_recovery=reenrol_otp_after_email_recovery,
+            supervisor_attribute=supervisor_attribute,
         )
         after = replace(after, updated_at=self._clock(), updated_by=actor)
         self._repository.save(after)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,13 +49,22 @@ def _migration_lock(database_url: str, engine: Engine) -> Iterator[None]:
 
 def upgrade(database_url: str, revision: str = "head", engine: Engine | None = None) -> None:
     """Bring the schema of ``database_url`` up to ``revision``."""
+    _run(command.upgrade, database_url, revision, engine)
+
+
+def downgrade(database_url: str, revision: str, engine: Engine | None = None) -> None:
+    """Take the schema of ``database_url`` back to ``revision`` (for operators rolling back a release)."""
+    _run(command.downgrade, database_url, revision, engine)
+
+
+def _run(action: Callable[[Config, str], None], database_url: str, revision: str, engine: Engine | None) -> None:
     own_engine = engine is None
     engine = engine or make_engine(database_url)
     try:
         with _migration_lock(database_url, engine), engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            action(config, revision)
     finally:
         if own_engine:
             engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 # BIGINT on PostgreSQL, INTEGER (rowid alias, autoincrement) on SQLite.
@@ -53,6 +54,9 @@ realm_options = Table(
     Column("warning_threshold", Integer, nullable=False, server_default="3"),
     Column("setup_prompt", String(16), nullable=False, server_default="offered"),
     Column("reenrol_otp_after_recovery", Boolean, nullable=False, server_default=false()),
+    Column("email_method_enabled", Boolean, nullable=False, server_default=true()),
+    Column("reenrol_otp_after_email_recovery", Boolean, nullable=False, server_default=true()),
+    Column("supervisor_attribute", String(64), nullable=False, server_default="supervisor"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(255), nullable=False),
     CheckConstraint("code_count BETWEEN 5 AND 20", name="ck_realm_options_code_count"),
@@ -90,8 +94,43 @@ notification_outbox = Table(
     Column("claimed_at", DateTime(timezone=True), nullable=True),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("last_error", String(500), nullable=True),
+    # What the mail of the kind needs beyond the columns above (e.g. a masked address, the supervisor's id).
+    Column("detail", JSON, nullable=True),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_notification_outbox_status"),
     Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    Index("ix_notification_outbox_user_kind", "realm", "user_id", "kind", "occurred_at"),
+)
+
+# The user's verified backup email address (one per user; a newly verified one replaces it).
+backup_emails = Table(
+    "backup_emails",
+    metadata,
+    Column("realm", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("verified_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("realm", "user_id", name="pk_backup_emails"),
+)
+
+# Codes sent by mail: to sign in ('sign_in', to the verified backup address) or to verify a new backup address
+# ('verify_address', to that address, which waits here until verified). Only the HMAC of the code is stored.
+email_challenges = Table(
+    "email_challenges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("realm", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("code_lookup", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("consumed_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("purpose IN ('sign_in', 'verify_address')", name="ck_email_challenges_purpose"),
+    Index("ix_email_challenges_user", "realm", "user_id", "purpose", "created_at"),
+    Index("ix_email_challenges_created", "created_at"),
 )
 
 used_bridge_tokens = Table(

@@ -10,11 +10,10 @@ from flask import Flask
 
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
-from ..keycloak_admin import KeycloakDirectory
-from ..notifications.directory import ContactDirectory
+from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
-from ..services import build_services, utc_now
-from . import bridge
+from ..services import Directory, build_services, utc_now
+from . import bridge, bridge_email, bridge_supervisor
 from .errors import register_error_handlers
 
 MAX_CONTENT_LENGTH = 16 * 1024
@@ -25,23 +24,24 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     hasher: CodeHasher | None = None,
-    directory: ContactDirectory | None = None,
+    directory: Directory | None = None,
+    transport: Transport | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
-    Unless ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
-    (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
+    ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
+    and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
+    SMTP (tests pass a fake). Unless ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued
+    notification mails (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
     settings = settings or Settings.from_env(os.environ)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
-    services = build_services(settings, clock=clock, hasher=hasher)
+    services = build_services(settings, clock=clock, hasher=hasher, directory=directory, transport=transport)
     app.extensions["mfa_recovery"] = services
     register_error_handlers(app)
-    app.register_blueprint(bridge.bp)
+    for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp):
+        app.register_blueprint(blueprint)
     if settings.notifications_enabled:
-        directory = directory or KeycloakDirectory(
-            settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret
-        )
-        app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender(directory)).start()
+        app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender()).start()
     return app

@@ -1,0 +1,164 @@
+"""SQLAlchemy storage of backup addresses (``backup_emails``) and mailed codes (``email_challenges``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select, update
+
+from ..store.tables import backup_emails, email_challenges
+from ..store.times import aware
+from ..store.upsert import upsert
+
+SIGN_IN = "sign_in"  # a code to sign in with, sent to the verified backup address
+VERIFY_ADDRESS = "verify_address"  # a code that proves a new backup address, sent to that address
+
+_c = email_challenges.c
+
+
+@dataclass(frozen=True)
+class BackupEmail:
+    address: str
+    verified_at: datetime
+
+
+@dataclass(frozen=True)
+class Challenge:
+    id: int
+    purpose: str
+    address: str
+    code_lookup: str
+    created_at: datetime
+    expires_at: datetime
+    failed_attempts: int
+
+
+class SqlBackupEmailRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- the verified address ----------------------------------------------------------------------------------
+
+    def backup_email(self, realm: str, user_id: str) -> BackupEmail | None:
+        query = select(backup_emails.c.address, backup_emails.c.verified_at).where(
+            backup_emails.c.realm == realm, backup_emails.c.user_id == user_id
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else BackupEmail(address=row.address, verified_at=row.verified_at)
+
+    # -- codes -------------------------------------------------------------------------------------------------
+
+    def sent_since(self, realm: str, user_id: str, since: datetime) -> list[tuple[str, datetime]]:
+        """(purpose, created_at) of the user's codes made after ``since``, oldest first."""
+        query = (
+            select(_c.purpose, _c.created_at)
+            .where(_c.realm == realm, _c.user_id == user_id, _c.created_at > since)
+            .order_by(_c.created_at, _c.id)
+        )
+        with self._engine.connect() as conn:
+            return [(row.purpose, aware(row.created_at, since)) for row in conn.execute(query)]
+
+    def add_challenge(
+        self,
+        realm: str,
+        user_id: str,
+        purpose: str,
+        address: str,
+        code_lookup: str,
+        now: datetime,
+        expires_at: datetime,
+        forget_before: datetime,
+    ) -> None:
+        """In one transaction: end the user's live code of ``purpose`` (the new one replaces it), store the new
+        one, and delete everyone's codes made before ``forget_before`` (expired and out of every window)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(email_challenges)
+                .where(*_mine(realm, user_id, purpose), _c.consumed_at.is_(None), _c.expires_at > now)
+                .values(expires_at=now)
+            )
+            conn.execute(
+                insert(email_challenges).values(
+                    realm=realm,
+                    user_id=user_id,
+                    purpose=purpose,
+                    address=address,
+                    code_lookup=code_lookup,
+                    created_at=now,
+                    expires_at=expires_at,
+                    failed_attempts=0,
+                    consumed_at=None,
+                )
+            )
+            conn.execute(delete(email_challenges).where(_c.created_at < forget_before))
+
+    def live_challenge(self, realm: str, user_id: str, purpose: str, now: datetime, max_wrong: int) -> Challenge | None:
+        """The user's newest code of ``purpose`` that is unused, unexpired and has tries left."""
+        query = (
+            select(email_challenges)
+            .where(*_mine(realm, user_id, purpose), *_live(now, max_wrong))
+            .order_by(_c.created_at.desc(), _c.id.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Challenge(
+            id=row.id,
+            purpose=row.purpose,
+            address=row.address,
+            code_lookup=row.code_lookup,
+            created_at=aware(row.created_at, now),
+            expires_at=aware(row.expires_at, now),
+            failed_attempts=row.failed_attempts,
+        )
+
+    def count_wrong(self, challenge_id: int) -> int:
+        """Count one wrong try against the code (atomic increment); returns its wrong tries so far."""
+        key = _c.id == challenge_id
+        with self._engine.begin() as conn:
+            conn.execute(update(email_challenges).where(key).values(failed_attempts=_c.failed_attempts + 1))
+            # This transaction holds the row's write lock, so it reads its own increment.
+            return int(conn.execute(select(_c.failed_attempts).where(key)).scalar_one())
+
+    def consume(self, challenge_id: int, now: datetime, max_wrong: int) -> bool:
+        """Mark the code used if it is still live; True only for the one caller that did so."""
+        with self._engine.begin() as conn:
+            return self._consume(conn, challenge_id, now, max_wrong)
+
+    def consume_as_backup_address(
+        self, challenge_id: int, realm: str, user_id: str, address: str, now: datetime, max_wrong: int
+    ) -> bool:
+        """In one transaction: use the code, make ``address`` the user's verified backup address (replacing any
+        earlier one), and end the live sign-in codes that went to the earlier address."""
+        with self._engine.begin() as conn:
+            if not self._consume(conn, challenge_id, now, max_wrong):
+                return False
+            values = {"realm": realm, "user_id": user_id, "address": address, "verified_at": now, "updated_at": now}
+            upsert(conn, backup_emails, values, keys=("realm", "user_id"))
+            conn.execute(
+                update(email_challenges)
+                .where(*_mine(realm, user_id, SIGN_IN), *_live(now, max_wrong))
+                .values(expires_at=now)
+            )
+        return True
+
+    @staticmethod
+    def _consume(conn: Connection, challenge_id: int, now: datetime, max_wrong: int) -> bool:
+        # One conditional UPDATE: the database serialises concurrent writers, and only the first one still finds
+        # the code live (SQLite: one writer at a time; PostgreSQL: row lock and re-check of the condition).
+        statement = (
+            update(email_challenges).where(_c.id == challenge_id, *_live(now, max_wrong)).values(consumed_at=now)
+        )
+        return conn.execute(statement).rowcount == 1
+
+
+def _mine(realm: str, user_id: str, purpose: str) -> tuple[ColumnElement[bool], ...]:
+    return (_c.realm == realm, _c.user_id == user_id, _c.purpose == purpose)
+
+
+def _live(now: datetime, max_wrong: int) -> tuple[ColumnElement[bool], ...]:
+    return (_c.consumed_at.is_(None), _c.expires_at > now, _c.failed_attempts < max_wrong)

@@ -1,0 +1,131 @@
+"""Reading a bridge call: the token (who), the JSON body, the client details and the user's profile (from where,
+in which language). Every refusal is an :class:`ApiError` with a JSON body; nothing here leaks a stack trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import current_app, request
+
+from ..bridge_auth.tokens import BridgeClaims, InvalidBridgeToken, verify_bridge_token
+from ..caller import NO_PROFILE, Caller, Profile
+from ..services import Services
+from .errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+MAX_IP_LENGTH = 255
+MAX_USER_AGENT_LENGTH = 512
+# The profile's fields and their longest allowed value (docs/architecture.md, issue 5).
+PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
+BRIDGE_ACTOR = "bridge"
+
+
+def services() -> Services:
+    return current_app.extensions["mfa_recovery"]
+
+
+def _authenticate(svc: Services) -> BridgeClaims:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidBridgeToken("no bearer token")
+        return verify_bridge_token(
+            token.strip(),
+            secret=svc.settings.bridge_secret,
+            method=request.method,
+            path=request.path,
+            replay_guard=svc.replay_guard,
+            now=svc.clock(),
+        )
+    except InvalidBridgeToken as exc:
+        logger.warning("refused bridge token on %s: %s", request.path, exc.reason)
+        svc.audit.record(
+            realm=None,
+            actor=BRIDGE_ACTOR,
+            subject=None,
+            action="bridge.token",
+            outcome="refused",
+            detail={"reason": exc.reason, "path": request.path},
+            ip=_truncate(request.remote_addr, MAX_IP_LENGTH),
+            user_agent=_truncate(request.user_agent.string, MAX_USER_AGENT_LENGTH),
+        )
+        raise ApiError(401, "invalid bridge token") from None
+
+
+def _json_body() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Content-Type must be application/json")
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _truncate(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+def _optional_string(body: dict[str, Any], name: str, limit: int) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string")
+    return _truncate(value, limit)
+
+
+def read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
+    svc = services()
+    claims = _authenticate(svc)
+    return svc, claims, _json_body()
+
+
+def caller_of(claims: BridgeClaims, body: dict[str, Any]) -> Caller:
+    """Who is signing in comes from the token; where from, as Keycloak saw it, from the body."""
+    return Caller(
+        realm=claims.realm,
+        user_id=claims.user_id,
+        attempt=claims.attempt,
+        ip=_optional_string(body, "ip", MAX_IP_LENGTH),
+        user_agent=_optional_string(body, "user_agent", MAX_USER_AGENT_LENGTH),
+    )
+
+
+def required_string(body: dict[str, Any], name: str, max_length: int | None = None) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string")
+    if max_length is not None and len(value) > max_length:
+        raise ApiError(400, f"{name} must be at most {max_length} characters")
+    return value
+
+
+def profile_of(body: dict[str, Any]) -> Profile:
+    """The optional ``profile`` object: strings (or null) within their limits; anything else is a bad request.
+    Unknown members are ignored, empty strings read as absent."""
+    raw = body.get("profile")
+    if raw is None:
+        return NO_PROFILE
+    if not isinstance(raw, dict):
+        raise ApiError(400, "profile must be an object")
+    values: dict[str, str | None] = {}
+    for name, limit in PROFILE_FIELDS.items():
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ApiError(400, f"profile.{name} must be a string or null")
+        if value is not None and len(value) > limit:
+            raise ApiError(400, f"profile.{name} must be at most {limit} characters")
+        values[name] = value or None
+    return Profile(**values)

@@ -1,39 +1,57 @@
 package io.mfarecovery.keycloak;
 
+import java.util.Arrays;
 import java.util.List;
 
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.events.Errors;
-import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
-import org.keycloak.models.utils.FormMessage;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
+import io.mfarecovery.keycloak.SidecarClient.CodeCheck;
+import io.mfarecovery.keycloak.SidecarClient.CodeMailing;
+import io.mfarecovery.keycloak.SidecarClient.RecoveryOptions;
+import io.mfarecovery.keycloak.SidecarClient.SignInCodeCheck;
+import io.mfarecovery.keycloak.SidecarClient.SignInCodeMail;
+import io.mfarecovery.keycloak.SidecarClient.Supervisor;
+import io.mfarecovery.keycloak.SidecarClient.SupervisorNotice;
+
 /**
- * "MFA recovery": the alternative to the OTP form. It renders the theme's pages, forwards what the user typed to
- * the sidecar and maps the answer onto the flow. All recovery logic lives in the sidecar.
+ * "MFA recovery": the alternative to the OTP form. It renders the theme's pages ({@link RecoveryPages}), forwards
+ * what the user typed or chose to the sidecar and maps the answer onto the flow. All recovery logic lives in the
+ * sidecar.
+ *
+ * <p>The pages: the choice (backup code, code by email, "I have neither"), the backup-code page, the email-code
+ * page, the "contact your supervisor" page and, after an accepted code, the signed-in page. What the user posts:
+ * {@code choice=backup_code|email|neither}, {@code backupCode}, {@code emailCode}, {@code resend}, {@code notify},
+ * {@code back} (to the choice) and {@code continue} (after an accepted code).
  */
 public class MfaRecoveryAuthenticator implements Authenticator {
 
     static final String CODE_FIELD = "backupCode";
-    static final String CODE_PAGE = "mfa-recovery-code.ftl";
-    static final String SIGNED_IN_PAGE = "mfa-recovery-signed-in.ftl";
-    static final String NO_METHOD_PAGE = "mfa-recovery-no-method.ftl";
-    static final String UNAVAILABLE_PAGE = "mfa-recovery-unavailable.ftl";
+    static final String EMAIL_CODE_FIELD = "emailCode";
+    static final String CHOICE = "choice";
+    static final String CHOICE_NEITHER = "neither";
+    static final String RESEND = "resend";
+    static final String NOTIFY = "notify";
+    static final String BACK = "back";
+    static final String CONTINUE = "continue";
 
     /** Set once the sidecar accepted a code in this sign-in: the signed-in page's "Continue" then finishes. */
     static final String ACCEPTED_NOTE = "mfa-recovery.accepted";
-
-    private static final Logger LOG = Logger.getLogger(MfaRecoveryAuthenticator.class);
+    /** The methods of the last {@code start} answer, comma-separated ("" for none), and the masked address. */
+    static final String METHODS_NOTE = "mfa-recovery.methods";
+    static final String EMAIL_HINT_NOTE = "mfa-recovery.email-hint";
+    /** The supervisor's name from the last {@code supervisor} answer, while one is known. */
+    static final String SUPERVISOR_NOTE = "mfa-recovery.supervisor";
 
     private final SidecarClient sidecar;
 
@@ -43,100 +61,288 @@ public class MfaRecoveryAuthenticator implements Authenticator {
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
-        SidecarClient.RecoveryOptions options;
         try {
-            options = sidecar.start(BridgeCall.of(context));
+            RecoveryOptions options = remember(context, sidecar.start(BridgeCall.of(context)));
+            if (options.any()) {
+                context.challenge(pages(context).choice(options, null));
+            } else {
+                showNeither(context);
+            }
         } catch (SidecarUnavailableException e) {
-            context.challenge(unavailablePage(context, e));
-            return;
+            context.challenge(pages(context).unavailable(e));
         }
-        if (!options.any()) {
-            context.challenge(context.form().createForm(NO_METHOD_PAGE));
-            return;
-        }
-        context.challenge(codePage(context, null));
     }
 
     @Override
     public void action(AuthenticationFlowContext context) {
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
-        if (form.containsKey("continue") && "true".equals(context.getAuthenticationSession().getAuthNote(ACCEPTED_NOTE))) {
-            context.getAuthenticationSession().removeAuthNote(ACCEPTED_NOTE);
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        if (form.containsKey(CONTINUE) && "true".equals(authSession.getAuthNote(ACCEPTED_NOTE))) {
+            authSession.removeAuthNote(ACCEPTED_NOTE);
             context.success();
             return;
         }
-        String bruteForceError = AuthenticatorUtils.getDisabledByBruteForceEventError(context, context.getUser());
-        if (bruteForceError != null) {
-            context.getEvent().user(context.getUser()).error(bruteForceError);
-            context.challenge(codePage(context, "mfaRecoveryTemporarilyLocked"));
-            return;
-        }
-        String code = form.getFirst(CODE_FIELD);
-        if (code == null || code.isBlank()) {
-            context.challenge(codePage(context, "mfaRecoveryCodeMissing"));
-            return;
-        }
-        SidecarClient.Verdict verdict;
         try {
-            verdict = sidecar.verifyBackupCode(BridgeCall.of(context), code);
+            if (form.containsKey(BACK)) {
+                showChoice(context, null);
+            } else if (form.containsKey(CHOICE)) {
+                choose(context, form.getFirst(CHOICE));
+            } else if (form.containsKey(RESEND)) {
+                sendEmailCode(context, true);
+            } else if (form.containsKey(NOTIFY)) {
+                notifySupervisor(context);
+            } else if (form.containsKey(EMAIL_CODE_FIELD)) {
+                verifyEmailCode(context, form.getFirst(EMAIL_CODE_FIELD));
+            } else {
+                verifyBackupCode(context, form.getFirst(CODE_FIELD));
+            }
         } catch (SidecarUnavailableException e) {
-            context.challenge(unavailablePage(context, e));
-            return;
-        }
-        switch (verdict.result()) {
-            case ACCEPTED:
-                accepted(context, verdict);
-                return;
-            case LOCKED:
-                context.getEvent().user(context.getUser()).error(Errors.USER_TEMPORARILY_DISABLED);
-                context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS,
-                        codePage(context, "mfaRecoveryTemporarilyLocked"));
-                return;
-            default:
-                context.getEvent().user(context.getUser()).error(Errors.INVALID_USER_CREDENTIALS);
-                context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS,
-                        codePage(context, "mfaRecoveryCodeInvalid"));
+            context.challenge(pages(context).unavailable(e));
         }
     }
 
-    /** Carry out what the sidecar decided, then show how many codes are left before finishing the sign-in. */
-    private static void accepted(AuthenticationFlowContext context, SidecarClient.Verdict verdict) {
-        UserModel user = context.getUser();
+    // -- the choice ---------------------------------------------------------------------------------------------
+
+    /** Only what the choice page offered is honoured; anything else shows the choice again. */
+    private void choose(AuthenticationFlowContext context, String choice) throws SidecarUnavailableException {
+        RecoveryOptions options = options(context);
+        if (RecoveryOptions.BACKUP_CODE.equals(choice) && options.backupCode()) {
+            context.challenge(pages(context).backupCode(null));
+        } else if (RecoveryOptions.EMAIL.equals(choice) && options.email()) {
+            sendEmailCode(context, false);
+        } else if (CHOICE_NEITHER.equals(choice)) {
+            showNeither(context);
+        } else {
+            showChoice(context, null);
+        }
+    }
+
+    private void showChoice(AuthenticationFlowContext context, PageMessage message) throws SidecarUnavailableException {
+        RecoveryOptions options = options(context);
+        if (options.any()) {
+            context.challenge(pages(context).choice(options, message));
+        } else {
+            showNeither(context);
+        }
+    }
+
+    // -- backup code --------------------------------------------------------------------------------------------
+
+    private void verifyBackupCode(AuthenticationFlowContext context, String code) throws SidecarUnavailableException {
+        RecoveryPages pages = pages(context);
+        String refusal = refusalBeforeCheck(context, code, "mfaRecoveryCodeMissing");
+        if (refusal != null) {
+            context.challenge(pages.backupCode(PageMessage.fieldError(CODE_FIELD, refusal)));
+            return;
+        }
+        SidecarClient.Verdict verdict = sidecar.verifyBackupCode(BridgeCall.of(context), code);
+        switch (verdict.result()) {
+            case ACCEPTED:
+                if (verdict.regenerate()) {
+                    context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
+                    context.getAuthenticationSession().setAuthNote(MfaRecoverySetupAction.REASON_NOTE,
+                            MfaRecoverySetupAction.REASON_LOW_CODES);
+                }
+                accepted(context, verdict.reenrolOtp());
+                context.challenge(pages.signedIn(RecoveryPages.WITH_BACKUP_CODE, verdict.remaining(),
+                        verdict.regenerate(), verdict.reenrolOtp()));
+                return;
+            case LOCKED:
+                failed(context, Errors.USER_TEMPORARILY_DISABLED,
+                        pages.backupCode(PageMessage.fieldError(CODE_FIELD, "mfaRecoveryTemporarilyLocked")));
+                return;
+            default:
+                failed(context, Errors.INVALID_USER_CREDENTIALS,
+                        pages.backupCode(PageMessage.fieldError(CODE_FIELD, "mfaRecoveryCodeInvalid")));
+        }
+    }
+
+    // -- code by email ------------------------------------------------------------------------------------------
+
+    /** Asks the sidecar to mail a code, then shows the field for it (or the choice, when email is not possible). */
+    private void sendEmailCode(AuthenticationFlowContext context, boolean resend) throws SidecarUnavailableException {
+        String bruteForceError = AuthenticatorUtils.getDisabledByBruteForceEventError(context, context.getUser());
+        if (bruteForceError != null) {  // no mail while Keycloak holds the user locked: the code could not be used
+            context.getEvent().user(context.getUser()).error(bruteForceError);
+            context.challenge(pages(context).emailCode(context.getAuthenticationSession().getAuthNote(EMAIL_HINT_NOTE),
+                    false, RecoveryPages.DEFAULT_CODE_MINUTES, PageMessage.error("mfaRecoveryTemporarilyLocked")));
+            return;
+        }
+        CodeMailing<SignInCodeMail> mailing = sidecar.sendEmailCode(BridgeCall.of(context), profile(context));
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
-        if (verdict.reenrolOtp()) {
+        if (mailing.addressHint() != null) {
+            authSession.setAuthNote(EMAIL_HINT_NOTE, mailing.addressHint());
+        }
+        String hint = authSession.getAuthNote(EMAIL_HINT_NOTE);
+        RecoveryPages pages = pages(context);
+        switch (mailing.result()) {
+            case SENT:
+                int minutes = mailing.expiresInSeconds() > 0
+                        ? PageMessage.minutes(mailing.expiresInSeconds()) : RecoveryPages.DEFAULT_CODE_MINUTES;
+                context.challenge(pages.emailCode(hint, true, minutes,
+                        resend ? PageMessage.info("mfaRecoveryEmailCodeResent") : null));
+                return;
+            case COOLDOWN:
+                context.challenge(pages.emailCodeAgain(hint,
+                        PageMessage.info("mfaRecoveryEmailCooldown", mailing.retryAfterSeconds())));
+                return;
+            case CAPPED:
+                context.challenge(pages.emailCode(hint, false, RecoveryPages.DEFAULT_CODE_MINUTES, PageMessage.error(
+                        "mfaRecoveryEmailCapped", PageMessage.minutes(mailing.retryAfterSeconds()))));
+                return;
+            case MAIL_FAILED:
+                context.challenge(pages.emailCode(hint, false, RecoveryPages.DEFAULT_CODE_MINUTES,
+                        PageMessage.error("mfaRecoveryEmailMailFailed")));
+                return;
+            default:  // UNAVAILABLE: the method is off or the address is gone; stop offering it
+                remember(context, options(context).withoutEmail());
+                showChoice(context, PageMessage.error("mfaRecoveryEmailUnavailable"));
+        }
+    }
+
+    private void verifyEmailCode(AuthenticationFlowContext context, String code) throws SidecarUnavailableException {
+        RecoveryPages pages = pages(context);
+        String hint = context.getAuthenticationSession().getAuthNote(EMAIL_HINT_NOTE);
+        String refusal = refusalBeforeCheck(context, code, "mfaRecoveryEmailCodeMissing");
+        if (refusal != null) {
+            context.challenge(pages.emailCodeAgain(hint, PageMessage.fieldError(EMAIL_CODE_FIELD, refusal)));
+            return;
+        }
+        CodeCheck<SignInCodeCheck> check = sidecar.verifyEmailCode(BridgeCall.of(context), profile(context), code);
+        switch (check.result()) {
+            case ACCEPTED:
+                accepted(context, check.reenrolOtp());
+                context.challenge(pages.signedIn(RecoveryPages.WITH_EMAIL, null, false, check.reenrolOtp()));
+                return;
+            case LOCKED:
+                failed(context, Errors.USER_TEMPORARILY_DISABLED, pages.emailCodeAgain(hint,
+                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryTemporarilyLocked")));
+                return;
+            case EXPIRED:
+                failed(context, Errors.INVALID_USER_CREDENTIALS, pages.emailCodeAgain(hint,
+                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryEmailCodeExpired")));
+                return;
+            default:
+                failed(context, Errors.INVALID_USER_CREDENTIALS, pages.emailCodeAgain(hint,
+                        codeRejected(EMAIL_CODE_FIELD, check.attemptsLeft())));
+        }
+    }
+
+    /** A wrong code from a mail: how many tries it has left, or that it is dead. Also used by the setup action. */
+    static PageMessage codeRejected(String field, int attemptsLeft) {
+        return attemptsLeft > 0
+                ? PageMessage.fieldError(field, "mfaRecoveryEmailCodeInvalid", attemptsLeft)
+                : PageMessage.fieldError(field, "mfaRecoveryEmailCodeUsedUp");
+    }
+
+    // -- "I have neither" ---------------------------------------------------------------------------------------
+
+    private void showNeither(AuthenticationFlowContext context) throws SidecarUnavailableException {
+        Supervisor supervisor = sidecar.supervisor(BridgeCall.of(context));
+        rememberSupervisor(context, supervisor.name());
+        boolean notifiedRecently = supervisor.name() != null && !supervisor.canNotify()
+                && supervisor.retryAfterSeconds() > 0;
+        context.challenge(pages(context).neither(supervisor.name(), supervisor.canNotify(), false,
+                notifiedRecently ? supervisorRateLimited(supervisor.retryAfterSeconds()) : null));
+    }
+
+    private void notifySupervisor(AuthenticationFlowContext context) throws SidecarUnavailableException {
+        SupervisorNotice notice = sidecar.notifySupervisor(BridgeCall.of(context), profile(context));
+        String name = context.getAuthenticationSession().getAuthNote(SUPERVISOR_NOTE);
+        switch (notice.result()) {
+            case QUEUED:
+                name = notice.supervisorName() != null ? notice.supervisorName() : name;
+                rememberSupervisor(context, name);
+                context.challenge(pages(context).neither(name, false, true, null));
+                return;
+            case RATE_LIMITED:
+                context.challenge(pages(context).neither(name, false, false,
+                        supervisorRateLimited(notice.retryAfterSeconds())));
+                return;
+            default:  // NO_SUPERVISOR
+                rememberSupervisor(context, null);
+                context.challenge(pages(context).neither(null, false, false, null));
+        }
+    }
+
+    private static PageMessage supervisorRateLimited(int retryAfterSeconds) {
+        return PageMessage.info("mfaRecoverySupervisorRateLimited", PageMessage.minutes(retryAfterSeconds));
+    }
+
+    // -- shared -------------------------------------------------------------------------------------------------
+
+    /**
+     * Keycloak's own lock and an empty field are answered before the sidecar is asked: the message key to show
+     * on the field, or null when the code may be checked.
+     */
+    private static String refusalBeforeCheck(AuthenticationFlowContext context, String code, String missingKey) {
+        String bruteForceError = AuthenticatorUtils.getDisabledByBruteForceEventError(context, context.getUser());
+        if (bruteForceError != null) {
+            context.getEvent().user(context.getUser()).error(bruteForceError);
+            return "mfaRecoveryTemporarilyLocked";
+        }
+        return code == null || code.isBlank() ? missingKey : null;
+    }
+
+    /** A refused code: Keycloak's brute-force detection counts it (reference category otp). */
+    private static void failed(AuthenticationFlowContext context, String eventError, Response page) {
+        context.getEvent().user(context.getUser()).error(eventError);
+        context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS, page);
+    }
+
+    /**
+     * Carries out what the sidecar decided for an accepted code before the signed-in page: with {@code reenrolOtp}
+     * the lost authenticator is removed and a new one must be set up.
+     */
+    private static void accepted(AuthenticationFlowContext context, boolean reenrolOtp) {
+        UserModel user = context.getUser();
+        if (reenrolOtp) {
             user.credentialManager().getStoredCredentialsByTypeStream(OTPCredentialModel.TYPE).toList()
                     .forEach(credential -> user.credentialManager().removeStoredCredentialById(credential.getId()));
             user.addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
         }
-        if (verdict.regenerate()) {
-            user.addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
-            authSession.setAuthNote(MfaRecoverySetupAction.REASON_NOTE, MfaRecoverySetupAction.REASON_LOW_CODES);
-        }
-        authSession.setAuthNote(ACCEPTED_NOTE, "true");
+        context.getAuthenticationSession().setAuthNote(ACCEPTED_NOTE, "true");
         context.setAuthenticationSelections(List.of());  // the code is spent: no "Try another way" on this page
-        context.challenge(context.form()
-                .setAttribute("backupCodesRemaining", verdict.remaining())
-                .setAttribute("regenerate", verdict.regenerate())
-                .setAttribute("reenrolOtp", verdict.reenrolOtp())
-                .createForm(SIGNED_IN_PAGE));
     }
 
-    private static Response codePage(AuthenticationFlowContext context, String errorKey) {
-        var form = context.form();
-        if (errorKey != null) {
-            form.addError(new FormMessage(CODE_FIELD, errorKey));
+    /** The options of this sign-in: from the auth notes of an earlier {@code start}, else a new one. */
+    private RecoveryOptions options(AuthenticationFlowContext context) throws SidecarUnavailableException {
+        RecoveryOptions remembered = remembered(context.getAuthenticationSession());
+        return remembered != null ? remembered : remember(context, sidecar.start(BridgeCall.of(context)));
+    }
+
+    private static RecoveryOptions remembered(AuthenticationSessionModel authSession) {
+        String methods = authSession.getAuthNote(METHODS_NOTE);
+        return methods == null ? null
+                : RecoveryOptions.of(Arrays.asList(methods.split(",")), authSession.getAuthNote(EMAIL_HINT_NOTE));
+    }
+
+    private static RecoveryOptions remember(AuthenticationFlowContext context, RecoveryOptions options) {
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        authSession.setAuthNote(METHODS_NOTE, options.methods());
+        setOrRemoveNote(authSession, EMAIL_HINT_NOTE, options.emailHint());
+        return options;
+    }
+
+    private static void rememberSupervisor(AuthenticationFlowContext context, String name) {
+        setOrRemoveNote(context.getAuthenticationSession(), SUPERVISOR_NOTE, name);
+    }
+
+    static void setOrRemoveNote(AuthenticationSessionModel authSession, String note, String value) {
+        if (value != null) {
+            authSession.setAuthNote(note, value);
+        } else {
+            authSession.removeAuthNote(note);
         }
-        return form.createForm(CODE_PAGE);
     }
 
-    static Response unavailablePage(LoginFormsProvider form, String realm,
-                                    SidecarUnavailableException cause) {
-        LOG.warnf("MFA recovery unavailable for realm %s: %s", realm, cause.getMessage());
-        return form.createForm(UNAVAILABLE_PAGE);
+    private static RecoveryPages pages(AuthenticationFlowContext context) {
+        RecoveryOptions remembered = remembered(context.getAuthenticationSession());
+        return new RecoveryPages(context, remembered != null && remembered.any());
     }
 
-    private static Response unavailablePage(AuthenticationFlowContext context, SidecarUnavailableException cause) {
-        return unavailablePage(context.form(), context.getRealm().getName(), cause);
+    private static UserProfile profile(AuthenticationFlowContext context) {
+        return UserProfile.of(context.getSession(), context.getUser());
     }
 
     @Override

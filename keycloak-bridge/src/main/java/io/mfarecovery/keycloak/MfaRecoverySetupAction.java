@@ -11,6 +11,11 @@ import org.keycloak.models.Constants;
 import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
+import io.mfarecovery.keycloak.SidecarClient.AddressCodeCheck;
+import io.mfarecovery.keycloak.SidecarClient.AddressCodeMail;
+import io.mfarecovery.keycloak.SidecarClient.CodeCheck;
+import io.mfarecovery.keycloak.SidecarClient.CodeMailing;
+
 /**
  * "Set up account recovery": shows a new set of backup codes once; they replace the old set only after the user
  * confirms they saved them. The sidecar makes the codes and decides whether the page appears and may be skipped.
@@ -18,6 +23,11 @@ import org.keycloak.sessions.AuthenticationSessionModel;
  * <p>It runs when it is on the user's required actions (added after a recovery sign-in that left few codes, or by
  * an administrator), as an application-initiated action ({@code kc_action=mfa-recovery-setup}), and right after
  * the user enrolled an authenticator app in this sign-in (see {@link #evaluateTriggers}).
+ *
+ * <p>When the realm's email method is on, the page also lets the user set a backup email address: a separate form
+ * posts {@code email} with {@code backupEmailAction=send}, the verify page {@code emailCode} with
+ * {@code backupEmailAction=verify}, or {@code backupEmailAction=resend|back}. The backup codes stay pending
+ * meanwhile, and the email forms do not need the "saved" box.
  */
 public class MfaRecoverySetupAction implements RequiredActionProvider {
 
@@ -28,10 +38,29 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
     static final String REASON_LOW_CODES = "low_codes";
     static final String REASON_REQUIRED_ACTION = "required_action";
 
+    /** The verify page of a new backup address, and what the email forms post. */
+    static final String EMAIL_PAGE = "mfa-recovery-setup-email.ftl";
+    static final String EMAIL_ACTION = "backupEmailAction";
+    static final String EMAIL_SEND = "send";
+    static final String EMAIL_RESEND = "resend";
+    static final String EMAIL_VERIFY = "verify";
+    static final String EMAIL_FIELD = "email";
+    static final String EMAIL_CODE_FIELD = MfaRecoveryAuthenticator.EMAIL_CODE_FIELD;
+    /** The contract's limit for {@code backup-email/start}; a longer address is refused here. */
+    static final int MAX_ADDRESS_LENGTH = 254;
+
     private static final String HAD_OTP_NOTE = "mfa-recovery.had-otp";
     private static final String SET_NOTE = "mfa-recovery.setup-set";
     private static final String CODES_NOTE = "mfa-recovery.setup-codes";
     private static final String SKIPPABLE_NOTE = "mfa-recovery.setup-skippable";
+    /** The {@code backup_email} of the setup answer: the realm's email method, the verified address's hint. */
+    private static final String EMAIL_ENABLED_NOTE = "mfa-recovery.setup-email-enabled";
+    private static final String EMAIL_HINT_NOTE = "mfa-recovery.setup-email-hint";
+    /** The address waiting for its code, as typed, and its hint from the sidecar. */
+    private static final String PENDING_ADDRESS_NOTE = "mfa-recovery.setup-email-pending";
+    private static final String PENDING_HINT_NOTE = "mfa-recovery.setup-email-pending-hint";
+    private static final List<String> NOTES = List.of(SET_NOTE, CODES_NOTE, SKIPPABLE_NOTE, EMAIL_ENABLED_NOTE,
+            EMAIL_HINT_NOTE, PENDING_ADDRESS_NOTE, PENDING_HINT_NOTE, REASON_NOTE);
 
     private final SidecarClient sidecar;
 
@@ -78,20 +107,28 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
             offerNewSet(context, null);
             return;
         }
+        String emailAction = emailAction(form);
+        if (emailAction != null) {
+            try {
+                backupEmail(context, emailAction, form);
+            } catch (SidecarUnavailableException e) {
+                context.challenge(unavailablePage(context, e));
+            }
+            return;
+        }
         if (form.containsKey("skip") && Boolean.parseBoolean(authSession.getAuthNote(SKIPPABLE_NOTE))) {
             finish(context);
             return;
         }
         if (!"on".equals(form.getFirst("saved"))) {
-            context.challenge(page(context, authSession.getAuthNote(CODES_NOTE).split(","),
-                    Boolean.parseBoolean(authSession.getAuthNote(SKIPPABLE_NOTE)), "mfaRecoverySetupConfirmMissing"));
+            context.challenge(setupPage(context, PageMessage.error("mfaRecoverySetupConfirmMissing"), null));
             return;
         }
         boolean activated;
         try {
             activated = sidecar.confirm(BridgeCall.of(context), setId);
         } catch (SidecarUnavailableException e) {
-            context.challenge(MfaRecoveryAuthenticator.unavailablePage(context.form(), context.getRealm().getName(), e));
+            context.challenge(unavailablePage(context, e));
             return;
         }
         if (!activated) {
@@ -108,7 +145,7 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
         try {
             offer = sidecar.setup(BridgeCall.of(context), reason(context));
         } catch (SidecarUnavailableException e) {
-            context.challenge(MfaRecoveryAuthenticator.unavailablePage(context.form(), context.getRealm().getName(), e));
+            context.challenge(unavailablePage(context, e));
             return;
         }
         if (!offer.show()) {
@@ -116,22 +153,149 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
             return;
         }
         // The codes stay in the server-side authentication session only while this page is open, so that a
-        // re-rendered page (an unticked box) shows the same set; they are removed when the action ends.
+        // re-rendered page (an unticked box, a backup address being verified) shows the same set; they are
+        // removed when the action ends.
         authSession.setAuthNote(SET_NOTE, offer.setId());
         authSession.setAuthNote(CODES_NOTE, String.join(",", offer.codes()));
         authSession.setAuthNote(SKIPPABLE_NOTE, Boolean.toString(offer.skippable()));
-        context.challenge(page(context, offer.codes().toArray(String[]::new), offer.skippable(), errorKey));
+        SidecarClient.BackupEmail backupEmail = offer.backupEmail();
+        authSession.setAuthNote(EMAIL_ENABLED_NOTE, Boolean.toString(backupEmail.enabled()));
+        MfaRecoveryAuthenticator.setOrRemoveNote(authSession, EMAIL_HINT_NOTE,
+                backupEmail.verified() ? backupEmail.addressHint() : null);
+        context.challenge(setupPage(context, errorKey == null ? null : PageMessage.error(errorKey), null));
     }
 
-    private static Response page(RequiredActionContext context, String[] codes, boolean skippable, String errorKey) {
-        var form = context.form()
+    // -- backup email address -----------------------------------------------------------------------------------
+
+    /** What an email form asks for; a form without the button's value still says it by its field. */
+    private static String emailAction(MultivaluedMap<String, String> form) {
+        String action = form.getFirst(EMAIL_ACTION);
+        if (action != null) {
+            return action;
+        }
+        if (form.containsKey(EMAIL_CODE_FIELD)) {
+            return EMAIL_VERIFY;
+        }
+        return form.containsKey(EMAIL_FIELD) ? EMAIL_SEND : null;
+    }
+
+    private void backupEmail(RequiredActionContext context, String action, MultivaluedMap<String, String> form)
+            throws SidecarUnavailableException {
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        String pendingAddress = authSession.getAuthNote(PENDING_ADDRESS_NOTE);
+        if (!Boolean.parseBoolean(authSession.getAuthNote(EMAIL_ENABLED_NOTE))) {
+            context.challenge(setupPage(context, null, null));
+        } else if (EMAIL_SEND.equals(action)) {
+            String address = form.getFirst(EMAIL_FIELD);
+            sendAddressCode(context, address == null ? "" : address.trim(), false);
+        } else if (EMAIL_RESEND.equals(action) && pendingAddress != null) {
+            sendAddressCode(context, pendingAddress, true);
+        } else if (EMAIL_VERIFY.equals(action) && pendingAddress != null) {
+            verifyAddress(context, form.getFirst(EMAIL_CODE_FIELD));
+        } else {  // back, or a stale page
+            context.challenge(setupPage(context, null, null));
+        }
+    }
+
+    /** Mails a code to the address; a resend keeps the user on the verify page whatever the answer. */
+    private void sendAddressCode(RequiredActionContext context, String address, boolean resend)
+            throws SidecarUnavailableException {
+        if (address.isEmpty() || address.length() > MAX_ADDRESS_LENGTH) {
+            context.challenge(setupPage(context, PageMessage.fieldError(EMAIL_FIELD,
+                    address.isEmpty() ? "mfaRecoverySetupEmailMissing" : "mfaRecoverySetupEmailInvalid"), address));
+            return;
+        }
+        CodeMailing<AddressCodeMail> mailing = sidecar.startBackupEmail(BridgeCall.of(context),
+                UserProfile.of(context.getSession(), context.getUser()), address);
+        if (mailing.result() == AddressCodeMail.SENT) {
+            AuthenticationSessionModel authSession = context.getAuthenticationSession();
+            authSession.setAuthNote(PENDING_ADDRESS_NOTE, address);
+            authSession.setAuthNote(PENDING_HINT_NOTE, mailing.addressHint() != null ? mailing.addressHint() : address);
+            context.challenge(emailPage(context, resend ? PageMessage.info("mfaRecoveryEmailCodeResent") : null));
+        } else if (resend && mailing.result() == AddressCodeMail.COOLDOWN) {
+            context.challenge(emailPage(context,
+                    PageMessage.info("mfaRecoveryEmailCooldown", mailing.retryAfterSeconds())));
+        } else if (resend) {
+            context.challenge(emailPage(context, notSent(null, mailing)));
+        } else {
+            context.challenge(setupPage(context, notSent(EMAIL_FIELD, mailing), address));
+        }
+    }
+
+    /** Why no code was mailed, on {@code field} (null: the page's alert). */
+    private static PageMessage notSent(String field, CodeMailing<AddressCodeMail> mailing) {
+        switch (mailing.result()) {
+            case INVALID_ADDRESS:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailInvalid");
+            case SAME_AS_PRIMARY:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailSameAsPrimary");
+            case COOLDOWN:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailCooldown", mailing.retryAfterSeconds());
+            case CAPPED:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailCapped",
+                        PageMessage.minutes(mailing.retryAfterSeconds()));
+            case DISABLED:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailDisabled");
+            default:
+                return PageMessage.fieldError(field, "mfaRecoverySetupEmailMailFailed");
+        }
+    }
+
+    private void verifyAddress(RequiredActionContext context, String code) throws SidecarUnavailableException {
+        if (code == null || code.isBlank()) {
+            context.challenge(emailPage(context,
+                    PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryEmailCodeMissing")));
+            return;
+        }
+        CodeCheck<AddressCodeCheck> check = sidecar.verifyBackupEmail(BridgeCall.of(context),
+                UserProfile.of(context.getSession(), context.getUser()), code);
+        switch (check.result()) {
+            case VERIFIED:
+                AuthenticationSessionModel authSession = context.getAuthenticationSession();
+                String hint = check.addressHint() != null
+                        ? check.addressHint() : authSession.getAuthNote(PENDING_HINT_NOTE);
+                authSession.setAuthNote(EMAIL_HINT_NOTE, hint);
+                authSession.removeAuthNote(PENDING_ADDRESS_NOTE);
+                authSession.removeAuthNote(PENDING_HINT_NOTE);
+                context.challenge(setupPage(context,
+                        PageMessage.success("mfaRecoverySetupEmailVerified", hint), null));
+                return;
+            case EXPIRED:
+                context.challenge(emailPage(context,
+                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryEmailCodeExpired")));
+                return;
+            default:
+                context.challenge(emailPage(context,
+                        MfaRecoveryAuthenticator.codeRejected(EMAIL_CODE_FIELD, check.attemptsLeft())));
+        }
+    }
+
+    // -- pages --------------------------------------------------------------------------------------------------
+
+    /** The codes page, re-rendered from the auth notes; {@code typedAddress} refills the email field. */
+    private static Response setupPage(RequiredActionContext context, PageMessage message, String typedAddress) {
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        String[] codes = authSession.getAuthNote(CODES_NOTE).split(",");
+        return PageMessage.apply(message, context.form()
                 .setAttribute("backupCodes", List.of(codes))
                 .setAttribute("backupCodesText", String.join("\n", codes) + "\n")
-                .setAttribute("skippable", skippable);
-        if (errorKey != null) {
-            form.setError(errorKey);
-        }
-        return form.createForm(PAGE);
+                .setAttribute("skippable", Boolean.parseBoolean(authSession.getAuthNote(SKIPPABLE_NOTE)))
+                .setAttribute("backupEmailEnabled",
+                        Boolean.parseBoolean(authSession.getAuthNote(EMAIL_ENABLED_NOTE)))
+                .setAttribute("backupEmailHint", authSession.getAuthNote(EMAIL_HINT_NOTE))
+                .setAttribute("backupEmailAddress", typedAddress))
+                .createForm(PAGE);
+    }
+
+    /** "We sent a code to n•••@example.net". */
+    private static Response emailPage(RequiredActionContext context, PageMessage message) {
+        return PageMessage.apply(message, context.form()
+                .setAttribute("pendingEmailHint", context.getAuthenticationSession().getAuthNote(PENDING_HINT_NOTE)))
+                .createForm(EMAIL_PAGE);
+    }
+
+    private static Response unavailablePage(RequiredActionContext context, SidecarUnavailableException cause) {
+        return RecoveryPages.unavailable(context.form(), context.getRealm().getName(), cause);
     }
 
     private static String reason(RequiredActionContext context) {
@@ -145,10 +309,7 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
 
     private static void finish(RequiredActionContext context) {
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
-        authSession.removeAuthNote(SET_NOTE);
-        authSession.removeAuthNote(CODES_NOTE);
-        authSession.removeAuthNote(SKIPPABLE_NOTE);
-        authSession.removeAuthNote(REASON_NOTE);
+        NOTES.forEach(authSession::removeAuthNote);
         context.getUser().removeRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
         context.success();
     }

@@ -5,6 +5,7 @@ The servers start lazily, once per run: a run of only tests/unit starts nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfi
 
 TEST_OUTPUT = ROOT / "test-output"
 DEFAULT_REALM_OPTIONS = (
-    "--code-count", "10", "--warning-threshold", "3", "--setup-prompt", "offered", "--no-reenrol-otp"
+    "--code-count", "10", "--warning-threshold", "3", "--setup-prompt", "offered", "--no-reenrol-otp",
+    "--email-method", "on", "--reenrol-otp-after-email", "on", "--supervisor-attribute", "supervisor",
 )  # fmt: skip
 
 
@@ -57,7 +59,7 @@ def admin(keycloak: str, stack_config: StackConfig) -> KeycloakAdmin:
 @pytest.fixture
 def new_employee(admin: KeycloakAdmin, request: pytest.FixtureRequest) -> Callable[..., Employee]:
     """Make a user of this test's own: password and, by default, an authenticator app (TOTP)."""
-    prefix = request.node.name.removeprefix("test_").replace("_", "-")[:24]
+    prefix = re.sub(r"[^a-z0-9]+", "-", request.node.name.removeprefix("test_").lower())[:24].strip("-")
 
     def _make(**options) -> Employee:
         return create_employee(admin, prefix, **options)

@@ -96,4 +96,4 @@ def test_demo_user_reaches_the_account_console_with_a_backup_code(page: Page, ke
     page.locator("#mfa-recovery-continue").click()
     page.get_by_role("heading", name="Personal info").wait_for()
     page.screenshot(path=test_output / "browser" / "07-account-console.png", full_page=True)
-    assert page.get_by_label("Username").input_value() == "alice"
+    assert page.locator("#username").input_value() == "alice"

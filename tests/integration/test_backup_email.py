@@ -18,7 +18,6 @@ from tests.support.recovery import (
     start_recovery,
 )
 
-
 # -- the backup address ---------------------------------------------------------------------------------------
 
 
@@ -37,8 +36,7 @@ def test_backup_address_is_verified_with_a_mailed_code(sign_in, new_employee, ma
     assert masked(address) in page.text_of("mfa-recovery-backup-email-state")
     assert page.has("mfa-recovery-setup-form"), "the codes part of the page is still there"
 
-    notice = mail_sink.wait_for_mail_to(email_of(employee))
-    assert notice["Subject"] == "Your backup email address was changed"
+    mail_sink.wait_for_subject(email_of(employee), "Your backup email address was changed")
 
 
 def test_backup_address_must_differ_from_the_primary_one(sign_in, new_employee, mail_sink):
@@ -97,8 +95,7 @@ def test_full_sign_in_with_an_email_code(sign_in, new_employee, mail_sink, admin
         attempt.skip_setup()
     assert attempt.authorization_code() is not None
 
-    notice = mail_sink.wait_for_mail_to(email_of(employee))
-    assert notice["Subject"] == "Signed in with a code sent to your backup email address"
+    notice = mail_sink.wait_for_subject(email_of(employee), "Signed in with a code sent to your backup email address")
     assert masked(address) in text_of(notice)
 
 

@@ -51,7 +51,7 @@ def token(stack_config):
 def test_valid_token_is_accepted(call, token):
     response = call(START, token())
     assert response.status_code == 200
-    assert response.json() == {"methods": [], "backup_codes_remaining": 0}
+    assert response.json() == {"methods": [], "backup_codes_remaining": 0, "email_hint": None}
 
 
 def test_forged_signature_is_refused(call, token):

@@ -69,6 +69,18 @@ class MailSink:
             raise AssertionError(f"{len(found)} mail(s) to {address} within {timeout} s, expected {count}")
         return found[:count]
 
+    def wait_for_subject(self, address: str, subject: str, timeout: float = 15.0) -> EmailMessage:
+        """The first message to ``address`` with this subject, waiting for it to arrive."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self._with_subject(address, subject), timeout)
+            found = self._with_subject(address, subject)
+        if not found:
+            raise AssertionError(f"no mail to {address} with subject {subject!r} within {timeout} s")
+        return found[0]
+
+    def _with_subject(self, address: str, subject: str) -> list[EmailMessage]:
+        return [message for message in self._all_to(address) if message["Subject"] == subject]
+
     def mails_to(self, address: str) -> list[EmailMessage]:
         with self._arrived:
             return self._all_to(address)

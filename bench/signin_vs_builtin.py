@@ -176,6 +176,7 @@ def sign_in_with_backup_code(keycloak_url: str, username: str, password: str, co
     browser = Browser(keycloak_url, OUR_CLIENT)
     password_step(browser, username, password)
     browser.post("mfa-recovery-link-form", {})  # "Use backup code/email" on the OTP page
+    browser.post("mfa-recovery-choice-form", {"choice": "backup_code"})  # "Use a backup code" on the choice page
     browser.post("mfa-recovery-code-form", {"backupCode": code})
     if not browser.finished() and browser.has("mfa-recovery-continue-form"):
         browser.post("mfa-recovery-continue-form", {"continue": ""})  # the "signed in, N codes left" page

@@ -113,3 +113,28 @@ def test_set_up_a_backup_address(page: Page, keycloak, new_employee, mail_sink, 
     state.wait_for()
     assert masked(address) in state.inner_text()
     shoot(page, test_output, f"{language}-10-setup-address-verified")
+
+
+def test_backup_code_pages_in_dutch(page: Page, keycloak, new_employee, issue_codes, test_output):
+    employee = new_employee(locale="nl")
+    code = issue_codes(employee)[0]
+    sign_in_to_otp_page(page, keycloak, employee, "nl")
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-choose-backup-code").click()
+    page.locator("#backupCode").wait_for()
+    assert_language(page, "nl")
+    shoot(page, test_output, "nl-11-backup-code")
+    page.locator("#backupCode").fill(code)
+    page.locator("#kc-login").click()
+    page.locator("#mfa-recovery-continue").wait_for()
+    assert "Je hebt nog 9 back-upcodes" in page.locator("#mfa-recovery-remaining").inner_text()
+    shoot(page, test_output, "nl-12-codes-left")
+
+
+def test_unavailable_page_in_dutch(page: Page, keycloak, new_employee, sidecar_stopped, test_output):
+    employee = new_employee(locale="nl")
+    sign_in_to_otp_page(page, keycloak, employee, "nl")
+    page.locator("#mfa-recovery-link").click()
+    page.locator("#mfa-recovery-unavailable").wait_for()
+    assert_language(page, "nl")
+    shoot(page, test_output, "nl-13-unavailable")

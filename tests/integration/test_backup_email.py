@@ -271,3 +271,20 @@ def test_unknown_supervisor_is_not_named(sign_in, new_employee, supervisor):
     assert page.has("mfa-recovery-no-method")
     assert not page.has("mfa-recovery-supervisor")
     assert not page.has("mfa-recovery-notify-supervisor")
+
+
+def test_smtp_down_sends_nothing_and_stores_nothing(sign_in, new_employee, mail_sink):
+    employee = new_employee()
+    address = add_backup_address(sign_in, employee, mail_sink)
+    attempt = start_recovery(sign_in, employee)
+    mail_sink.stop()
+    try:
+        page = attempt.choose("email")
+        assert "could not send" in page.text.lower(), page.text[:400]
+    finally:
+        mail_sink.start()
+    # Nothing was stored or counted: no cool-down holds, and the new code arrives and works.
+    page = attempt.click("mfa-recovery-email-resend")
+    assert "wait" not in page.text.lower(), page.text[:400]
+    attempt.email_code(code_in(mail_sink.wait_for_mails_to(address, 2)[-1]))
+    assert attempt.page.has("mfa-recovery-continue-form")

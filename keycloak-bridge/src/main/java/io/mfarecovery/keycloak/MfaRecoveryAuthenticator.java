@@ -61,6 +61,13 @@ public class MfaRecoveryAuthenticator implements Authenticator {
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
+        if (!hasOtp(context.getUser())) {
+            // Only a mandatory step (MFA forced for all users) lets a user without an authenticator app get here:
+            // they must set one up now, before any token is issued (Keycloak runs required actions first).
+            context.getUser().addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
+            context.success();
+            return;
+        }
         try {
             RecoveryOptions options = remember(context, sidecar.start(BridgeCall.of(context)));
             if (options.any()) {
@@ -350,9 +357,17 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         return true;
     }
 
-    /** Recovery stands in for a lost authenticator, so it is offered exactly to users who have one configured. */
+    /**
+     * Recovery stands in for a lost authenticator, so it is offered to users who have one configured. When MFA is
+     * forced for all users it also takes users without one, to send them to enrol ({@link #authenticate}):
+     * Keycloak's OTP form, being an alternative, cannot do that itself.
+     */
     @Override
     public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+        return hasOtp(user) || MandatoryStep.isMandatory(realm);
+    }
+
+    private static boolean hasOtp(UserModel user) {
         return user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
     }
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -12,6 +13,7 @@ from typing import Any, NoReturn, Protocol
 
 import click
 
+from .audit.log import MAX_PAGE, AuditEvent
 from .config import ConfigError, Settings
 from .keycloak_admin import DirectoryUnavailable
 from .notifications.directory import ContactDirectory
@@ -286,6 +288,51 @@ def notifications_send_pending(ctx: CliContext) -> None:
     svc = ctx.services()
     report = svc.notification_sender(ctx.contact_directory()).run_once(limit=1000)
     click.echo(f"sent {report.sent}, retry later {report.retried}, given up {report.failed}, skipped {report.skipped}")
+
+
+@cli.group("audit")
+def audit_trail() -> None:
+    """The audit trail (append-only, hash-chained)."""
+
+
+EXIT_CHAIN_BROKEN = 1
+
+
+@audit_trail.command("verify")
+@click.pass_obj
+def audit_verify(ctx: CliContext) -> None:
+    """Check the hash chain of the whole trail; exit 1 naming the first event that breaks it."""
+    result = ctx.services().audit.verify()
+    if result.broken is None:
+        click.echo(f"audit chain intact: {result.checked} events")
+        if result.last_id is not None:
+            click.echo(f"last event: {result.last_id} hash {result.last_hash}")
+        return
+    click.echo(f"audit chain broken at event {result.broken.row_id} ({result.broken.kind}): {result.broken.reason}")
+    click.echo(f"events before it found intact: {result.checked}")
+    raise SystemExit(EXIT_CHAIN_BROKEN)
+
+
+def _event_line(event: AuditEvent) -> str:
+    detail = json.dumps(event.detail, sort_keys=True, ensure_ascii=False)
+    return (
+        f"{event.id} {event.occurred_at.isoformat()} realm={event.realm or '-'} actor={event.actor}"
+        f" subject={event.subject or '-'} {event.action} {event.outcome} {detail}"
+    )
+
+
+@audit_trail.command("show")
+@click.option("--realm", default=None, help="Realm name (default: every realm).")
+@click.option("--subject", default=None, help="User id the events are about.")
+@click.option("--action", default=None, help='Action, exact; ending in "." every action it starts (backup_code.).')
+@click.option("--max", "limit", type=click.IntRange(1, MAX_PAGE), default=50, show_default=True)
+@click.pass_obj
+def audit_show(ctx: CliContext, realm: str | None, subject: str | None, action: str | None, limit: int) -> None:
+    """Print events, newest first, one a line."""
+    events, total = ctx.services().audit.search(realm, subject=subject, action=action, max=limit)
+    for event in events:
+        click.echo(_event_line(event))
+    click.echo(f"# {len(events)} of {total} events", err=True)
 
 
 @cli.group()

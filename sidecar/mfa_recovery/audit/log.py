@@ -1,18 +1,44 @@
-"""Append-only audit log in the ``audit_events`` table."""
+"""Append-only, hash-chained audit log in the ``audit_events`` table.
+
+Append-only: nothing in this code base updates or deletes a row of ``audit_events``; :class:`AuditLog` only
+inserts. The database enforces it too: migration 0004 put triggers on the table that refuse every UPDATE and
+DELETE (and TRUNCATE on PostgreSQL). Whoever removes those triggers to change a row still has to get past the
+chain (see :mod:`.chain`): ``AuditLog.verify()`` / ``mfa-recovery audit verify`` names the first row that was
+changed, removed or inserted out of place.
+
+Every row is hashed before it is inserted, so no row is ever written twice. Inserts are serialised, so that no
+two writers (threads, gunicorn workers, the CLI) chain onto the same predecessor: on PostgreSQL the transaction
+first takes a transaction-level advisory lock (:data:`CHAIN_LOCK_KEY`), on SQLite it is opened with
+``BEGIN IMMEDIATE`` (the database's write lock, waited for up to the busy timeout). Under that lock it reads the
+last row, gives the new row the next id (``last id + 1``: ids of chained rows have no gaps) and its hash, and
+inserts it; the lock ends with the transaction. A unique index on ``prev_hash`` refuses a fork should anything
+ever get past the lock.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, text
 
 from ..caller import Caller
 from ..store.tables import audit_events
+from .chain import GENESIS, VerifyResult, as_utc, chain_hash, verify_chain
 
 logger = logging.getLogger(__name__)
+
+CHAIN_LOCK_KEY = 727310002  # pg_advisory_xact_lock key of audit inserts (727310001 serialises migrations)
+MAX_PAGE = 1000  # the most events one search returns
+VERIFY_BATCH = 1000  # rows fetched at a time while verifying
+
+# A recovery sign-in: a backup code or an emailed code, accepted.
+RECOVERY_SIGN_IN_ACTIONS = ("backup_code.verify", "email_code.verify")
+ACCEPTED = "accepted"
 
 
 class Auditor(Protocol):
@@ -31,6 +57,57 @@ class Auditor(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """One row of the trail. ``occurred_at`` is an aware UTC datetime; ``detail`` is {} when none was recorded."""
+
+    id: int
+    occurred_at: datetime
+    realm: str | None
+    actor: str
+    subject: str | None
+    action: str
+    outcome: str
+    detail: dict[str, Any]
+    ip: str | None
+    user_agent: str | None
+    prev_hash: str | None
+    hash: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AuditEvent:
+        detail = row["detail"]
+        return cls(
+            id=row["id"],
+            occurred_at=as_utc(row["occurred_at"]),
+            realm=row["realm"],
+            actor=row["actor"],
+            subject=row["subject"],
+            action=row["action"],
+            outcome=row["outcome"],
+            detail=dict(detail) if isinstance(detail, Mapping) else {},
+            ip=row["ip"],
+            user_agent=row["user_agent"],
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``occurred_at`` as ISO 8601 text; without the hashes."""
+        return {
+            "id": self.id,
+            "occurred_at": self.occurred_at.isoformat(),
+            "realm": self.realm,
+            "actor": self.actor,
+            "subject": self.subject,
+            "action": self.action,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+        }
+
+
 class AuditLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine = engine
@@ -47,26 +124,135 @@ class AuditLog:
         ip: str | None = None,
         user_agent: str | None = None,
     ) -> None:
-        row = {
-            "occurred_at": self._clock(),
-            "realm": realm,
-            "actor": actor,
-            "subject": subject,
-            "action": action,
-            "outcome": outcome,
-            "detail": dict(detail) if detail is not None else None,
-            "ip": ip,
-            "user_agent": user_agent,
-        }
-        with self._engine.begin() as conn:
-            conn.execute(insert(audit_events).values(**row))
+        # The hash is taken over what the database gives back, so the detail goes through JSON first (tuples
+        # become lists, keys strings) and the time is stored in UTC (SQLite keeps the wall time, not the zone).
+        stored_detail = json.loads(json.dumps(dict(detail))) if detail is not None else None
+        with self._engine.connect() as conn:
+            _lock_chain(conn)
+            last = conn.execute(
+                select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+            ).first()
+            prev_hash = GENESIS if last is None else last.hash
+            row = {
+                "id": 1 if last is None else last.id + 1,
+                "occurred_at": as_utc(self._clock()),
+                "realm": realm,
+                "actor": actor,
+                "subject": subject,
+                "action": action,
+                "outcome": outcome,
+                "detail": stored_detail,
+                "ip": ip,
+                "user_agent": user_agent,
+            }
+            conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=chain_hash(prev_hash, row)))
+            if conn.dialect.name == "postgresql":
+                # Keep the id sequence in step, for anything that inserts without an id (e.g. after a downgrade).
+                conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": row["id"]}
+                )
+            conn.commit()
         logger.info("audit %s %s realm=%s actor=%s subject=%s", action, outcome, realm, actor, subject)
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Newest events first (for operators and tests)."""
+        """Newest events first, as plain row dicts (for operators and tests)."""
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    def search(
+        self,
+        realm: str | None,
+        subject: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 0,
+        max: int = 50,
+    ) -> tuple[list[AuditEvent], int]:
+        """A page of the realm's events, newest first, and how many match in all.
+
+        ``realm`` None: every realm (operators' CLI; the admin API always names one). ``subject``, ``actor``:
+        exact. ``action``: exact, or, when it ends with ".", every action that starts with it (``"backup_email."``
+        matches ``backup_email.verified`` and ``backup_email.verification_sent``). ``since``: at or after,
+        ``until``: before (a naive datetime is UTC). ``first``: events to skip (>= 0); ``max``: 0 to
+        :data:`MAX_PAGE` events. Out of range: ``ValueError``.
+        """
+        if first < 0 or not 0 <= max <= MAX_PAGE:
+            raise ValueError(f"first must be >= 0 and max 0..{MAX_PAGE} (got first={first}, max={max})")
+        c = audit_events.c
+        conditions: list[ColumnElement[bool]] = []
+        if realm is not None:
+            conditions.append(c.realm == realm)
+        if subject is not None:
+            conditions.append(c.subject == subject)
+        if actor is not None:
+            conditions.append(c.actor == actor)
+        if action is not None:
+            conditions.append(_action_matches([action]) if action.endswith(".") else c.action == action)
+        if since is not None:
+            conditions.append(c.occurred_at >= as_utc(since))
+        if until is not None:
+            conditions.append(c.occurred_at < as_utc(until))
+        page = select(audit_events).where(*conditions).order_by(c.id.desc()).offset(first).limit(max)
+        count = select(func.count()).select_from(audit_events).where(*conditions)
+        with self._engine.connect() as conn:
+            total = conn.execute(count).scalar_one()
+            events = [AuditEvent.from_row(row._mapping) for row in conn.execute(page)] if max else []
+        return events, total
+
+    def latest_for_subjects(
+        self,
+        realm: str,
+        user_ids: Iterable[str],
+        actions_prefixes: Iterable[str] = RECOVERY_SIGN_IN_ACTIONS,
+        outcome: str | None = ACCEPTED,
+    ) -> dict[str, AuditEvent]:
+        """For each of ``user_ids`` (the subject) that has one, its newest event in ``realm`` whose action starts
+        with one of ``actions_prefixes`` and, unless ``outcome`` is None, with that outcome. In one query.
+
+        By default: the user's last successful recovery sign-in (an accepted backup code or emailed code).
+        """
+        ids = sorted(set(user_ids))
+        prefixes = [actions_prefixes] if isinstance(actions_prefixes, str) else list(actions_prefixes)
+        if not ids or not prefixes:
+            return {}
+        c = audit_events.c
+        newest = (
+            select(func.max(c.id))
+            .where(c.realm == realm, c.subject.in_(ids), _action_matches(prefixes))
+            .group_by(c.subject)
+        )
+        if outcome is not None:
+            newest = newest.where(c.outcome == outcome)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(audit_events).where(c.id.in_(newest)))
+            return {row.subject: AuditEvent.from_row(row._mapping) for row in rows}
+
+    def verify(self) -> VerifyResult:
+        """Walk the whole chain in id order; the result names the first row that breaks it, and why."""
+        query = select(audit_events).order_by(audit_events.c.id)
+        with self._engine.connect() as conn:
+            rows = conn.execution_options(yield_per=VERIFY_BATCH).execute(query)
+            return verify_chain(row._mapping for row in rows)
+
+
+def _lock_chain(conn: Connection) -> None:
+    """Begin ``conn``'s transaction holding the lock that serialises appends to the chain, until it ends."""
+    if conn.dialect.name == "sqlite":
+        # Python's sqlite3 would begin a deferred transaction at the INSERT, after the read of the last row; an
+        # explicit BEGIN IMMEDIATE takes the write lock first (it waits up to the busy timeout for it).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        # READ COMMITTED: the read of the last row, after the lock, sees what the previous holder committed.
+        conn.execution_options(isolation_level="READ COMMITTED")
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+def _action_matches(prefixes: Iterable[str]) -> ColumnElement[bool]:
+    """The action starts with one of ``prefixes`` (``_`` and ``%`` in them are plain characters)."""
+    return or_(*(audit_events.c.action.startswith(prefix, autoescape=True) for prefix in prefixes))
 
 
 def record_call(

@@ -153,4 +153,22 @@ audit_events = Table(
     Column("detail", JSON, nullable=True),
     Column("ip", String(255), nullable=True),
     Column("user_agent", Text, nullable=True),
+    # The hash chain (mfa_recovery.audit.chain): hex SHA-256 of the previous row and of this one. Every row has
+    # them; the columns are nullable only because they were added to a table with rows (migration 0004 chained
+    # those). The table is append-only: triggers refuse UPDATE and DELETE.
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
+    Index("uq_audit_events_prev_hash", "prev_hash", unique=True),  # no two rows chain onto the same one
+    Index("ix_audit_events_realm_id", "realm", "id"),
+    Index("ix_audit_events_realm_subject_id", "realm", "subject", "id"),
+)
+
+# What the "force MFA" policy changed in Keycloak, to restore it exactly when switched off (one per realm).
+policy_snapshots = Table(
+    "policy_snapshots",
+    metadata,
+    Column("realm", String(255), primary_key=True),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("taken_by", String(255), nullable=False),
+    Column("snapshot", JSON, nullable=False),
 )

@@ -5,6 +5,7 @@ The servers start lazily, once per run: a run of only tests/unit starts nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from keycloak import KeycloakAdmin
 
+from tests.support.admin_api import AdminApi, Administrator, create_administrator, ensure_token_client
+from tests.support.admin_api import token as admin_token
 from tests.support.employees import REALM, Employee, create_employee
 from tests.support.mailsink import MailSink
 from tests.support.signin import SignIn
@@ -126,3 +129,50 @@ def sign_in(keycloak: str) -> Callable[..., SignIn]:
         return SignIn(keycloak, **kwargs)
 
     return _start
+
+
+@pytest.fixture(scope="session")
+def master_admin(keycloak: str, stack_config: StackConfig) -> KeycloakAdmin:
+    return KeycloakAdmin(
+        server_url=keycloak,
+        username=stack_config.admin_username,
+        password=stack_config.admin_password,
+        realm_name="master",
+        user_realm_name="master",
+    )
+
+
+@pytest.fixture(scope="session")
+def admin_api_ready(admin: KeycloakAdmin, master_admin: KeycloakAdmin) -> None:
+    """The realms as the admin-API tests need them: a token client in acme and master, fine-grained admin
+    permissions (v2) and admin events on in acme. Neither changes anything for administrators with roles."""
+    ensure_token_client(admin)
+    ensure_token_client(master_admin)
+    admin.update_realm(REALM, {"adminPermissionsEnabled": True})
+    config = admin.connection.raw_get(f"admin/realms/{REALM}/events/config").json()
+    response = admin.connection.raw_put(
+        f"admin/realms/{REALM}/events/config", data=json.dumps({**config, "adminEventsEnabled": True})
+    )
+    assert response.status_code == 204, response.text
+
+
+@pytest.fixture
+def administrator(admin: KeycloakAdmin, admin_api_ready: None, request: pytest.FixtureRequest):
+    """Make an administrator of acme with these realm-management roles (none: a plain user)."""
+
+    def _make(*roles: str, prefix: str = "admin") -> Administrator:
+        return create_administrator(admin, prefix, roles)
+
+    return _make
+
+
+@pytest.fixture
+def admin_api(sidecar: SidecarProcess, keycloak: str):
+    """The admin API as ``administrator`` (or with a raw bearer token, or none)."""
+
+    def _as(who: Administrator | None = None, *, bearer: str | None = None) -> AdminApi:
+        if who is not None:
+            bearer = admin_token(keycloak, who.realm, who.username, who.password)
+        return AdminApi(sidecar.url, bearer)
+
+    return _as

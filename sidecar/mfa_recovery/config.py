@@ -25,6 +25,11 @@ DEFAULT_EMPLOYEE_LINK = "{keycloak_public_url}/admin/{realm}/console/#/{realm}/u
 EMPLOYEE_LINK_FIELDS = frozenset({"realm", "user_id"})
 
 
+# Clients whose access tokens the admin API accepts (``azp``, or an ``aud`` entry): MFA_RECOVERY_ADMIN_CLIENTS.
+# Not admin-cli or the admin console: Keycloak gives them lightweight access tokens, which name no user.
+DEFAULT_ADMIN_CLIENTS = ("mfa-recovery-admin",)
+
+
 class ConfigError(ValueError):
     """The configuration is unusable; the application must not start."""
 
@@ -106,6 +111,13 @@ def _employee_link(environ: Mapping[str, str]) -> str:
     return template
 
 
+def _names(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list; unset or blank gives ``default``."""
+    raw = environ.get(PREFIX + name) or ""
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    return names or default
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -133,6 +145,13 @@ class Settings:
     # Template of the link to an employee's page in the supervisor notice ({realm}, {user_id}); "" = the
     # admin console's user page under keycloak_public_url (see employee_link_template).
     employee_link: str = ""
+    # Admin API: the clients an administrator's token may be issued to.
+    admin_clients: tuple[str, ...] = DEFAULT_ADMIN_CLIENTS
+
+    @property
+    def issuer_base_url(self) -> str:
+        """Where Keycloak's tokens say they come from (``iss`` is ``{this}/realms/{realm}``): the public URL."""
+        return self.keycloak_public_url or self.keycloak_url
 
     @property
     def employee_link_template(self) -> str:
@@ -178,4 +197,5 @@ class Settings:
             smtp_password=_read_optional_secret(environ, "SMTP_PASSWORD"),
             keycloak_public_url=keycloak_public_url,
             employee_link=_employee_link(environ),
+            admin_clients=_names(environ, "ADMIN_CLIENTS", DEFAULT_ADMIN_CLIENTS),
         )

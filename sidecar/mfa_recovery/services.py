@@ -9,6 +9,13 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from .admin.employees import Employees
+from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, ServiceAccountTokens
+from .admin.mfa_actions import MfaActions
+from .admin.policy import Policy
+from .admin.snapshots import SqlPolicySnapshots
+from .admin.tokens import AdminTokenVerifier
+from .admin.trail import AuditTrail
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
 from .audit.log import AuditLog
 from .backup_codes.hashing import CodeHasher
@@ -49,6 +56,17 @@ def keycloak_directory(settings: Settings) -> KeycloakDirectory:
     return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
 
 
+def admin_token_verifier(settings: Settings) -> AdminTokenVerifier:
+    """Keys from the internal URL, issuer checked against the public one (what browsers and tokens use)."""
+    return AdminTokenVerifier(settings.keycloak_url, settings.issuer_base_url, settings.admin_clients)
+
+
+def keycloak_access(settings: Settings) -> RestKeycloakAccess:
+    """Keycloak's admin API as an administrator, or as the sidecar's service account."""
+    tokens = ServiceAccountTokens(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+    return RestKeycloakAccess(settings.keycloak_url, tokens)
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -70,6 +88,12 @@ class Services:
     backup_email: BackupEmailSetup
     email_sign_in: EmailCodeSignIn
     supervisor: SupervisorService
+    # Admin API (issue 6)
+    admin_tokens: AdminTokenVerifier
+    employees: Employees
+    mfa_actions: MfaActions
+    policy: Policy
+    audit_trail: AuditTrail
 
     def notification_sender(
         self, directory: ContactDirectory | None = None, transport: Transport | None = None
@@ -94,10 +118,14 @@ def build_services(
     run_migrations: bool = True,
     directory: Directory | None = None,
     transport: Transport | None = None,
+    admin_keycloak: KeycloakAccess | None = None,
+    admin_tokens: AdminTokenVerifier | None = None,
 ) -> Services:
     """``directory``: Keycloak's admin API (default: a :class:`KeycloakDirectory` from the settings; it connects
     only when asked something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
-    the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one."""
+    the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one.
+    ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it, and the check of administrators'
+    tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys)."""
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
@@ -124,6 +152,8 @@ def build_services(
     email_sign_in = EmailCodeSignIn(
         email_store, challenges, backup_codes, failure_limiter, realm_options, outbox, audit, clock
     )
+    admin_keycloak = admin_keycloak or keycloak_access(settings)
+    policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -144,4 +174,9 @@ def build_services(
         backup_email=BackupEmailSetup(email_store, challenges, realm_options, outbox, audit, clock),
         email_sign_in=email_sign_in,
         supervisor=SupervisorService(directory, realm_options, outbox, audit, clock, settings.employee_link_template),
+        admin_tokens=admin_tokens or admin_token_verifier(settings),
+        employees=Employees(admin_keycloak, backup_codes, email_store, audit, clock),
+        mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),
+        policy=policy,
+        audit_trail=AuditTrail(admin_keycloak, audit),
     )

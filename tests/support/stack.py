@@ -20,6 +20,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 INSTANCE = "test"
+TEST_ADMIN_CLIENT = "mfa-recovery-test-admin"  # created by the tests in acme and master (tests/support/admin_api.py)
 
 _EXPORTED = (
     "MFA_RECOVERY_KEYCLOAK_URL",
@@ -56,6 +57,8 @@ class StackConfig:
             MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET=self.sidecar_client_secret,
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
+            # The admin API accepts tokens of the realm's admin client and of the tests' own password-grant client.
+            MFA_RECOVERY_ADMIN_CLIENTS=f"mfa-recovery-admin,{TEST_ADMIN_CLIENT}",
         )
         return env
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select, update
 
 from ..store.tables import backup_codes
 from .service import ACTIVE, PENDING, NewCode, StoredCode
@@ -109,15 +109,27 @@ class SqlBackupCodeRepository:
             return conn.execute(statement).rowcount == 1
 
     def count_unused(self, realm: str, user_id: str) -> int:
-        query = (
-            select(func.count())
-            .select_from(backup_codes)
-            .where(
-                backup_codes.c.realm == realm,
-                backup_codes.c.user_id == user_id,
-                backup_codes.c.status == ACTIVE,
-                backup_codes.c.used_at.is_(None),
-            )
-        )
+        query = select(func.count()).select_from(backup_codes).where(*_unused(realm), backup_codes.c.user_id == user_id)
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
+        if not user_ids:
+            return {}
+        query = (
+            select(backup_codes.c.user_id, func.count())
+            .where(*_unused(realm), backup_codes.c.user_id.in_(list(user_ids)))
+            .group_by(backup_codes.c.user_id)
+        )
+        with self._engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+    def delete_all(self, realm: str, user_id: str) -> int:
+        statement = delete(backup_codes).where(backup_codes.c.realm == realm, backup_codes.c.user_id == user_id)
+        with self._engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
+
+
+def _unused(realm: str) -> tuple[ColumnElement[bool], ...]:
+    """Codes of the realm that are valid for sign-in: active and unused."""
+    return (backup_codes.c.realm == realm, backup_codes.c.status == ACTIVE, backup_codes.c.used_at.is_(None))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -66,6 +66,12 @@ class BackupCodeRepository(Protocol):
         """Mark the code used if it is still unused; True only for the caller that did so."""
 
     def count_unused(self, realm: str, user_id: str) -> int: ...
+
+    def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
+        """Active unused codes per user, in one query; users without any are left out."""
+
+    def delete_all(self, realm: str, user_id: str) -> int:
+        """Delete every code of the user, active and pending; returns how many there were."""
 
 
 class BackupCodeService:
@@ -132,3 +138,12 @@ class BackupCodeService:
 
     def remaining(self, realm: str, user_id: str) -> int:
         return self._repository.count_unused(realm, user_id)
+
+    def remaining_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
+        """:meth:`remaining` of many users in one query (0 for those without codes)."""
+        counts = self._repository.count_unused_for_users(realm, user_ids)
+        return {user_id: counts.get(user_id, 0) for user_id in user_ids}
+
+    def revoke(self, realm: str, user_id: str) -> int:
+        """Delete all the user's codes, active and pending (an administrator's decision); returns how many."""
+        return self._repository.delete_all(realm, user_id)

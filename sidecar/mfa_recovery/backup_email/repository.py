@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,12 @@ _c = email_challenges.c
 class BackupEmail:
     address: str
     verified_at: datetime
+
+
+@dataclass(frozen=True)
+class RemovedBackupEmail:
+    address: str | None  # the address removed; None when the user had none
+    codes_ended: int
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,51 @@ class SqlBackupEmailRepository:
             row = conn.execute(query).first()
         return None if row is None else BackupEmail(address=row.address, verified_at=row.verified_at)
 
+    def backup_emails_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, BackupEmail]:
+        """:meth:`backup_email` of many users in one query; users without an address are left out."""
+        if not user_ids:
+            return {}
+        query = select(backup_emails.c.user_id, backup_emails.c.address, backup_emails.c.verified_at).where(
+            backup_emails.c.realm == realm, backup_emails.c.user_id.in_(list(user_ids))
+        )
+        with self._engine.connect() as conn:
+            return {
+                row.user_id: BackupEmail(address=row.address, verified_at=row.verified_at)
+                for row in conn.execute(query)
+            }
+
+    def remove(self, realm: str, user_id: str, now: datetime) -> RemovedBackupEmail:
+        """In one transaction: delete the user's backup address and end every live code of the user (sign-in codes
+        sent to it, and the code that would verify an address still waiting)."""
+        mine = (backup_emails.c.realm == realm, backup_emails.c.user_id == user_id)
+        with self._engine.begin() as conn:
+            address = conn.execute(select(backup_emails.c.address).where(*mine)).scalar()
+            conn.execute(delete(backup_emails).where(*mine))
+            ended = conn.execute(
+                update(email_challenges)
+                .where(_c.realm == realm, _c.user_id == user_id, _c.consumed_at.is_(None), _c.expires_at > now)
+                .values(expires_at=now)
+            ).rowcount
+        return RemovedBackupEmail(address=address, codes_ended=int(ended))
+
     # -- codes -------------------------------------------------------------------------------------------------
+
+    def waiting_addresses_for_users(
+        self, realm: str, user_ids: Collection[str], now: datetime, max_wrong: int
+    ) -> dict[str, str]:
+        """Per user, the address still waiting for verification (of the newest live ``verify_address`` code), in
+        one query; users with none are left out."""
+        if not user_ids:
+            return {}
+        query = (
+            select(_c.user_id, _c.address)
+            .where(
+                _c.realm == realm, _c.user_id.in_(list(user_ids)), _c.purpose == VERIFY_ADDRESS, *_live(now, max_wrong)
+            )
+            .order_by(_c.created_at, _c.id)
+        )
+        with self._engine.connect() as conn:
+            return {row.user_id: row.address for row in conn.execute(query)}  # the newest comes last and wins
 
     def sent_since(self, realm: str, user_id: str, since: datetime) -> list[tuple[str, datetime]]:
         """(purpose, created_at) of the user's codes made after ``since``, oldest first."""

@@ -12,11 +12,13 @@ from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
 from ..store.tables import notification_outbox as outbox
 from ..store.times import aware
 
-# Kinds of queued mail. The first three go to the user's primary address, the last to their supervisor.
+# Kinds of queued mail. All go to the user's primary address except the supervisor notice, which goes to their
+# supervisor.
 BACKUP_CODE_SIGNIN = "backup_code_signin"
 EMAIL_CODE_SIGNIN = "email_code_signin"
 BACKUP_EMAIL_CHANGED = "backup_email_changed"
 SUPERVISOR_NOTICE = "supervisor_notice"
+MFA_DISABLED = "mfa_disabled"  # an administrator switched off the user's MFA (detail: enrol_again)
 
 PENDING = "pending"
 SENT = "sent"

@@ -20,12 +20,14 @@ from .mails.backup_code_signin import backup_code_signin
 from .mails.backup_email_changed import backup_email_changed
 from .mails.email_code_signin import email_code_signin
 from .mails.layout import Mail, Occurrence
+from .mails.mfa_disabled import mfa_disabled
 from .mails.supervisor_notice import supervisor_notice
 from .outbox import (
     BACKUP_CODE_SIGNIN,
     BACKUP_EMAIL_CHANGED,
     EMAIL_CODE_SIGNIN,
     MAX_ATTEMPTS,
+    MFA_DISABLED,
     SUPERVISOR_NOTICE,
     Notification,
     Outbox,
@@ -70,6 +72,7 @@ class NotificationSender:
             EMAIL_CODE_SIGNIN: _email_code_signin,
             BACKUP_EMAIL_CHANGED: _backup_email_changed,
             SUPERVISOR_NOTICE: _supervisor_notice,
+            MFA_DISABLED: _mfa_disabled,
         }
 
     def run_once(self, limit: int = BATCH_SIZE) -> SendReport:
@@ -211,6 +214,15 @@ def _supervisor_notice(notification: Notification, supervisor: UserContact) -> M
         employee_username=username,
         link=_text(notification, "link") or "",
         event=_occurrence(notification),
+    )
+
+
+def _mfa_disabled(notification: Notification, contact: UserContact) -> Mail:
+    return mfa_disabled(
+        locale=contact.locale,
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        enrol_again=notification.detail.get("enrol_again") is True,
     )
 
 

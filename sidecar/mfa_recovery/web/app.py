@@ -8,12 +8,14 @@ from datetime import datetime
 
 from flask import Flask
 
+from ..admin.keycloak_as_admin import KeycloakAccess
+from ..admin.tokens import AdminTokenVerifier
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
 from ..services import Directory, build_services, utc_now
-from . import bridge, bridge_email, bridge_supervisor
+from . import admin_api, bridge, bridge_email, bridge_supervisor
 from .errors import register_error_handlers
 
 MAX_CONTENT_LENGTH = 16 * 1024
@@ -26,21 +28,33 @@ def create_app(
     hasher: CodeHasher | None = None,
     directory: Directory | None = None,
     transport: Transport | None = None,
+    admin_keycloak: KeycloakAccess | None = None,
+    admin_tokens: AdminTokenVerifier | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
     ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
     and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
-    SMTP (tests pass a fake). Unless ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued
-    notification mails (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
+    SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
+    check of administrators' tokens (see ``build_services``). Unless ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon
+    thread delivers queued notification mails (``app.extensions["mfa_recovery_sender"]``, stoppable with
+    ``.stop()``).
     """
     settings = settings or Settings.from_env(os.environ)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
-    services = build_services(settings, clock=clock, hasher=hasher, directory=directory, transport=transport)
+    services = build_services(
+        settings,
+        clock=clock,
+        hasher=hasher,
+        directory=directory,
+        transport=transport,
+        admin_keycloak=admin_keycloak,
+        admin_tokens=admin_tokens,
+    )
     app.extensions["mfa_recovery"] = services
     register_error_handlers(app)
-    for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp):
+    for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
         app.register_blueprint(blueprint)
     if settings.notifications_enabled:
         app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender()).start()

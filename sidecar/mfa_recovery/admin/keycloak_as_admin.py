@@ -1,0 +1,280 @@
+"""Keycloak's admin REST API, called as the administrator (their own bearer token) or as the sidecar's service
+account.
+
+Plain ``requests`` rather than python-keycloak: ``KeycloakAdmin`` is built around obtaining and refreshing its
+own token, while an admin action must carry, unchanged, the token the administrator sent us, so that Keycloak's
+permissions decide and its admin events name the real administrator. A thin adapter also keeps the mapping of
+Keycloak's answers exact: 401/403 → :class:`Forbidden`, 404 → :class:`NotFound`, anything else that is not a
+success (connection errors, timeouts, 5xx, an unexpected 4xx or body) → :class:`KeycloakUnavailable`. The
+service account's token is still obtained through python-keycloak, as :mod:`mfa_recovery.keycloak_admin` does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import requests
+from keycloak import KeycloakOpenID
+from keycloak.exceptions import KeycloakError
+
+from .errors import Forbidden, KeycloakUnavailable, NotFound
+from .identity import Administrator
+
+TIMEOUT_SECONDS = 10
+TOKEN_MARGIN_SECONDS = 30  # a service-account token is renewed this long before it expires
+MAX_ERROR_SHOWN = 200
+
+OTP_CREDENTIAL = "otp"
+BACKUP_CODES_CREDENTIAL = "mfa-recovery-backup-codes"
+CONFIGURE_TOTP = "CONFIGURE_TOTP"
+
+Representation = dict[str, Any]
+Bearer = Callable[[str], str]
+"""The access token to send for calls about a realm."""
+
+
+class KeycloakApi(Protocol):
+    """The calls the admin API makes; :class:`KeycloakRest` in production, a fake in the unit tests."""
+
+    def users(self, realm: str, search: str | None, first: int, max_results: int) -> list[Representation]:
+        """A page of full user representations (``briefRepresentation=false``: with ``totp``)."""
+
+    def count_users(self, realm: str, search: str | None) -> int: ...
+
+    def user(self, realm: str, user_id: str) -> Representation:
+        """One user, with ``access`` (what the caller may do to them), ``totp`` and ``requiredActions``."""
+
+    def credentials(self, realm: str, user_id: str) -> list[Representation]: ...
+
+    def delete_credential(self, realm: str, user_id: str, credential_id: str) -> None: ...
+
+    def add_required_action(self, realm: str, user_id: str, action: str) -> bool:
+        """Add ``action`` to the user's required actions; False when it was there already."""
+
+    def probe_events(self, realm: str) -> None:
+        """Returns when the caller may read the realm's events; raises :class:`Forbidden` otherwise."""
+
+    def probe_realm(self, realm: str) -> None:
+        """Returns when the caller may see the realm in the admin API at all (any admin role of it)."""
+
+    def browser_flow(self, realm: str) -> str:
+        """The alias of the realm's browser flow."""
+
+    def executions(self, realm: str, flow_alias: str) -> list[Representation]:
+        """The flow's executions, nested ones included (flat, with ``level`` and ``index``)."""
+
+    def update_execution(self, realm: str, flow_alias: str, execution: Representation) -> None: ...
+
+    def required_action(self, realm: str, alias: str) -> Representation: ...
+
+    def update_required_action(self, realm: str, alias: str, representation: Representation) -> None: ...
+
+
+class KeycloakAccess(Protocol):
+    """Keycloak as a given caller."""
+
+    def as_admin(self, administrator: Administrator) -> KeycloakApi: ...
+
+    def as_service(self) -> KeycloakApi: ...
+
+
+class KeycloakRest:
+    """:class:`KeycloakApi` over HTTP. ``service_account``: the sidecar's own token is sent, so a refusal is a
+    configuration fault of the sidecar (reported as :class:`KeycloakUnavailable`), not the caller's."""
+
+    def __init__(
+        self,
+        base_url: str,
+        bearer: Bearer,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        service_account: bool = False,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._bearer = bearer
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._service_account = service_account
+
+    # -- users -------------------------------------------------------------------------------------------------
+
+    def users(self, realm: str, search: str | None, first: int, max_results: int) -> list[Representation]:
+        params: dict[str, Any] = {"first": first, "max": max_results, "briefRepresentation": "false"}
+        if search:
+            params["search"] = search
+        return _list(self._call("GET", realm, "/users", params=params))
+
+    def count_users(self, realm: str, search: str | None) -> int:
+        count = self._call("GET", realm, "/users/count", params={"search": search} if search else None)
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise KeycloakUnavailable(f"Keycloak answered {count!r} for a user count")
+        return count
+
+    def user(self, realm: str, user_id: str) -> Representation:
+        return _object(self._call("GET", realm, f"/users/{_segment(user_id)}"))
+
+    def credentials(self, realm: str, user_id: str) -> list[Representation]:
+        return _list(self._call("GET", realm, f"/users/{_segment(user_id)}/credentials"))
+
+    def delete_credential(self, realm: str, user_id: str, credential_id: str) -> None:
+        self._call("DELETE", realm, f"/users/{_segment(user_id)}/credentials/{_segment(credential_id)}")
+
+    def add_required_action(self, realm: str, user_id: str, action: str) -> bool:
+        user = self.user(realm, user_id)
+        actions = [str(name) for name in user.get("requiredActions") or []]
+        if action in actions:
+            return False
+        # The whole representation goes back, as the admin console does; ``access`` only describes the caller.
+        changed = {name: value for name, value in user.items() if name != "access"}
+        changed["requiredActions"] = [*actions, action]
+        self._call("PUT", realm, f"/users/{_segment(user_id)}", json=changed)
+        return True
+
+    # -- realm -------------------------------------------------------------------------------------------------
+
+    def probe_events(self, realm: str) -> None:
+        self._call("GET", realm, "/events", params={"max": 1})
+
+    def probe_realm(self, realm: str) -> None:
+        self._call("GET", realm, "")
+
+    def browser_flow(self, realm: str) -> str:
+        alias = _object(self._call("GET", realm, "")).get("browserFlow")
+        if not isinstance(alias, str) or not alias:
+            raise KeycloakUnavailable(f"realm {realm} names no browser flow (is view-realm granted?)")
+        return alias
+
+    def executions(self, realm: str, flow_alias: str) -> list[Representation]:
+        return _list(self._call("GET", realm, f"/authentication/flows/{_segment(flow_alias)}/executions"))
+
+    def update_execution(self, realm: str, flow_alias: str, execution: Representation) -> None:
+        self._call("PUT", realm, f"/authentication/flows/{_segment(flow_alias)}/executions", json=execution)
+
+    def required_action(self, realm: str, alias: str) -> Representation:
+        return _object(self._call("GET", realm, f"/authentication/required-actions/{_segment(alias)}"))
+
+    def update_required_action(self, realm: str, alias: str, representation: Representation) -> None:
+        self._call("PUT", realm, f"/authentication/required-actions/{_segment(alias)}", json=representation)
+
+    # -- HTTP --------------------------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        realm: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        url = f"{self._base_url}/admin/realms/{_segment(realm)}{path}"
+        what = f"{method} {url}"
+        headers = {"Authorization": f"Bearer {self._bearer(realm)}", "Accept": "application/json"}
+        try:
+            response = self._session.request(
+                method, url, params=params, json=json, headers=headers, timeout=self._timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            raise KeycloakUnavailable(f"{what}: {type(exc).__name__}") from exc
+        status = response.status_code
+        if status in (401, 403):
+            if self._service_account:
+                raise KeycloakUnavailable(f"{what}: Keycloak refused the sidecar's service account (HTTP {status})")
+            raise Forbidden("Keycloak refused this action for your account")
+        if status == 404:
+            raise NotFound("not found in Keycloak")
+        if not 200 <= status < 300:
+            raise KeycloakUnavailable(f"{what}: HTTP {status} {response.text[:MAX_ERROR_SHOWN]!r}")
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise KeycloakUnavailable(f"{what}: the answer is not JSON") from exc
+
+
+class ServiceAccountTokens:
+    """The sidecar's own access token per realm (client credentials grant of its client in that realm, as
+    :class:`mfa_recovery.keycloak_admin.KeycloakDirectory` obtains it), kept until shortly before it expires."""
+
+    def __init__(
+        self,
+        server_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._server_url = server_url.rstrip("/") + "/"
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._monotonic = monotonic
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, realm: str) -> str:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._tokens.get(realm)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        openid = KeycloakOpenID(
+            server_url=self._server_url,
+            realm_name=realm,
+            client_id=self._client_id,
+            client_secret_key=self._client_secret,
+            timeout=TIMEOUT_SECONDS,
+        )
+        try:
+            answer = openid.token(grant_type="client_credentials")
+        except (KeycloakError, requests.RequestException, OSError) as exc:
+            raise KeycloakUnavailable(f"no service-account token for realm {realm}: {type(exc).__name__}") from exc
+        token = answer.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise KeycloakUnavailable(f"no service-account token for realm {realm}")
+        lifetime = answer.get("expires_in")
+        seconds = lifetime if isinstance(lifetime, int | float) else 60
+        with self._lock:
+            self._tokens[realm] = (token, now + max(0, seconds - TOKEN_MARGIN_SECONDS))
+        return token
+
+
+class RestKeycloakAccess:
+    """:class:`KeycloakAccess` over HTTP: one connection pool, the administrator's token or the service account's."""
+
+    def __init__(self, base_url: str, service_tokens: Bearer, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        self._base_url = base_url
+        self._service_tokens = service_tokens
+        self._timeout = timeout
+        self._session = requests.Session()
+
+    def as_admin(self, administrator: Administrator) -> KeycloakApi:
+        token = administrator.token
+        return KeycloakRest(self._base_url, lambda _realm: token, session=self._session, timeout=self._timeout)
+
+    def as_service(self) -> KeycloakApi:
+        return KeycloakRest(
+            self._base_url, self._service_tokens, session=self._session, timeout=self._timeout, service_account=True
+        )
+
+
+def _segment(value: str) -> str:
+    """One path segment: every reserved character escaped, so an id cannot reach another endpoint."""
+    return quote(value, safe="")
+
+
+def _object(value: Any) -> Representation:
+    if not isinstance(value, dict):
+        raise KeycloakUnavailable("Keycloak answered something other than a JSON object")
+    return value
+
+
+def _list(value: Any) -> list[Representation]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise KeycloakUnavailable("Keycloak answered something other than a list of objects")
+    return value

@@ -1,0 +1,213 @@
+"""The realm's "force MFA for all users" policy, in Keycloak's terms (docs/architecture.md, "Admin API").
+
+Forced ⇔ the execution that holds the ``mfa-recovery`` step (a subflow of the realm's browser flow, in acme
+``mfa-browser 2fa``) is ``REQUIRED`` rather than ``CONDITIONAL``; forcing also makes ``CONFIGURE_TOTP`` enabled and a
+default action. The state is read from Keycloak every time with the sidecar's service account, so a change made
+in the Keycloak console counts; every change is made with the administrator's token. Switching on stores a
+snapshot of the settings first (once), switching off restores it exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..audit.log import Auditor
+from . import inputs
+from .errors import AdminError, NoMfaStep
+from .identity import AdminCall
+from .keycloak_as_admin import CONFIGURE_TOTP, KeycloakAccess, KeycloakApi, Representation
+from .snapshots import SqlPolicySnapshots
+
+PROVIDER = "mfa-recovery"
+REQUIRED = "REQUIRED"
+CONDITIONAL = "CONDITIONAL"
+ACTION = "admin.policy"
+
+
+def mfa_step(executions: Sequence[Mapping[str, Any]]) -> Representation | None:
+    """The subflow execution holding the ``mfa-recovery`` step: the nearest execution before it with a lower
+    ``level``, if that is a flow. None when the flow has no such step, or has it outside any subflow."""
+    for index, execution in enumerate(executions):
+        if execution.get("providerId") != PROVIDER:
+            continue
+        level = _level(execution)
+        for earlier in reversed(executions[:index]):
+            if _level(earlier) < level:
+                return dict(earlier) if earlier.get("authenticationFlow") is True else None
+        return None
+    return None
+
+
+def _level(execution: Mapping[str, Any]) -> int:
+    level = execution.get("level")
+    return level if isinstance(level, int) else 0
+
+
+@dataclass(frozen=True)
+class KeycloakSettings:
+    """What the policy reads from Keycloak."""
+
+    browser_flow: str
+    executions: list[Representation]
+    step: Representation | None
+    configure_totp: Representation
+
+    @property
+    def forced(self) -> bool:
+        return self.step is not None and self.step.get("requirement") == REQUIRED
+
+    def summary(self) -> dict[str, Any]:
+        """The facts shown to administrators and kept in the audit trail."""
+        step = self.step
+        return {
+            "browser_flow": self.browser_flow,
+            "step": None
+            if step is None
+            else {
+                "id": step.get("id"),
+                "display_name": step.get("displayName"),
+                "requirement": step.get("requirement"),
+            },
+            "configure_totp": {
+                "enabled": self.configure_totp.get("enabled") is True,
+                "default_action": self.configure_totp.get("defaultAction") is True,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    taken_at: datetime
+    taken_by: str
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    keycloak: KeycloakSettings
+    snapshot: SnapshotInfo | None
+
+    @property
+    def force_mfa(self) -> bool:
+        return self.keycloak.forced
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    state: PolicyState
+    changed: bool
+
+
+class Policy:
+    def __init__(
+        self,
+        keycloak: KeycloakAccess,
+        snapshots: SqlPolicySnapshots,
+        audit: Auditor,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._keycloak = keycloak
+        self._snapshots = snapshots
+        self._audit = audit
+        self._clock = clock
+
+    def is_forced(self, realm: str) -> bool:
+        """Whether the realm forces MFA now (read with the service account)."""
+        return self._read(realm).forced
+
+    def view(self, call: AdminCall, realm: str) -> PolicyState:
+        """The state, for an administrator of the realm (Keycloak must let their token see the realm)."""
+        self._keycloak.as_admin(call.administrator).probe_realm(realm)
+        return self._state(realm, self._read(realm))
+
+    def set(self, call: AdminCall, realm: str, force_mfa: bool, reason: Any) -> PolicyChange:
+        """Force MFA, or stop forcing it. Idempotent: when nothing is to change, nothing is written (Keycloak is
+        still asked, with an unchanged execution, whether the administrator may manage the realm's flows)."""
+        text = inputs.reason(reason, required=True)
+        before = self._read(realm)
+        detail: dict[str, Any] = {"reason": text, "force_mfa": force_mfa, "before": before.summary()}
+        with call.audited(self._audit, realm, None, ACTION, detail):
+            if before.step is None:
+                raise NoMfaStep(f"the browser flow {before.browser_flow!r} has no {PROVIDER} step inside a subflow")
+            admin = self._keycloak.as_admin(call.administrator)
+            if before.forced == force_mfa:
+                admin.update_execution(realm, before.browser_flow, before.step)
+                detail["snapshot"] = None
+            elif force_mfa:
+                detail["snapshot"] = self._force(call, admin, realm, before, before.step)
+            else:
+                detail["snapshot"] = self._unforce(admin, realm, before, before.step)
+        after = self._read(realm)
+        changed = before.forced != force_mfa
+        call.record(
+            self._audit,
+            realm,
+            None,
+            ACTION,
+            "changed" if changed else "unchanged",
+            {**detail, "after": after.summary()},
+        )
+        return PolicyChange(self._state(realm, after), changed)
+
+    def _force(
+        self, call: AdminCall, admin: KeycloakApi, realm: str, before: KeycloakSettings, step: Representation
+    ) -> str:
+        content = {
+            "browser_flow": before.browser_flow,
+            "executions": before.executions,
+            "configure_totp": before.configure_totp,
+        }
+        stored = self._snapshots.put_if_absent(realm, self._clock(), call.actor, content)
+        try:
+            admin.update_execution(realm, before.browser_flow, {**step, "requirement": REQUIRED})
+        except AdminError:
+            if stored:  # nothing was changed: the next attempt takes its own snapshot
+                self._snapshots.delete(realm)
+            raise
+        totp = before.configure_totp
+        if totp.get("enabled") is not True or totp.get("defaultAction") is not True:
+            admin.update_required_action(realm, CONFIGURE_TOTP, {**totp, "enabled": True, "defaultAction": True})
+        return "stored" if stored else "kept"
+
+    def _unforce(self, admin: KeycloakApi, realm: str, before: KeycloakSettings, step: Representation) -> str:
+        snapshot = self._snapshots.get(realm)
+        totp = before.configure_totp
+        if snapshot is None:  # forced outside the sidecar: undo what forcing means
+            admin.update_execution(realm, before.browser_flow, {**step, "requirement": CONDITIONAL})
+            if totp.get("defaultAction") is True:
+                admin.update_required_action(realm, CONFIGURE_TOTP, {**totp, "defaultAction": False})
+            return "none"
+        saved = {
+            execution.get("id"): execution.get("requirement")
+            for execution in snapshot.content.get("executions") or []
+            if isinstance(execution, dict)
+        }
+        if saved.get(step.get("id")) in (None, REQUIRED):  # the snapshot cannot unforce: the flow changed since
+            saved[step.get("id")] = CONDITIONAL
+        for execution in before.executions:
+            requirement = saved.get(execution.get("id"))
+            if isinstance(requirement, str) and requirement != execution.get("requirement"):
+                admin.update_execution(realm, before.browser_flow, {**execution, "requirement": requirement})
+        saved_totp = snapshot.content.get("configure_totp")
+        if isinstance(saved_totp, dict) and saved_totp != totp:
+            admin.update_required_action(realm, CONFIGURE_TOTP, saved_totp)
+        self._snapshots.delete(realm)
+        return "restored"
+
+    def _read(self, realm: str) -> KeycloakSettings:
+        service = self._keycloak.as_service()
+        flow = service.browser_flow(realm)
+        executions = service.executions(realm, flow)
+        return KeycloakSettings(
+            browser_flow=flow,
+            executions=executions,
+            step=mfa_step(executions),
+            configure_totp=service.required_action(realm, CONFIGURE_TOTP),
+        )
+
+    def _state(self, realm: str, settings: KeycloakSettings) -> PolicyState:
+        snapshot = self._snapshots.get(realm)
+        info = None if snapshot is None else SnapshotInfo(taken_at=snapshot.taken_at, taken_by=snapshot.taken_by)
+        return PolicyState(keycloak=settings, snapshot=info)

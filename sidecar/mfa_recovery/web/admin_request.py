@@ -1,0 +1,98 @@
+"""Reading an admin API call: the realm and user in the path, the administrator's bearer token, query parameters
+and the JSON body. Bad input is an :class:`ApiError` 400; token refusals are the domain's ``InvalidToken``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import request
+
+from ..admin.errors import InvalidToken
+from ..admin.identity import AdminCall
+from .bridge_request import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, services
+from .bridge_request import _json_body as json_object  # the same rules: JSON object, application/json, 16 KiB
+from .errors import ApiError
+
+# Realm names and user ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused so that no
+# path could be read as a step up.
+REALM_NAME = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._-]{1,255}\Z")
+USER_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~@:-]{1,255}\Z")
+DIGITS = re.compile(r"\d{1,10}\Z")
+MAX_FIRST = 1_000_000
+MAX_PAGE = 100
+
+
+def realm_name(value: str) -> str:
+    if not REALM_NAME.match(value):
+        raise ApiError(400, "realm must be 1 to 255 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def user_id(value: str) -> str:
+    if not USER_ID.match(value):
+        raise ApiError(400, "user_id is not a valid user id")
+    return value
+
+
+def admin_call(realm: str) -> AdminCall:
+    """The administrator calling about ``realm`` (a valid name), from their bearer token."""
+    realm_name(realm)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("no bearer token")
+    administrator = services().admin_tokens.verify(token.strip(), realm)
+    return AdminCall(
+        administrator,
+        ip=(request.remote_addr or "")[:MAX_IP_LENGTH] or None,
+        user_agent=request.user_agent.string[:MAX_USER_AGENT_LENGTH] or None,
+    )
+
+
+def body(*, optional: bool = False) -> dict[str, Any]:
+    """The JSON object sent; ``optional``: an empty body reads as ``{}``."""
+    if optional and not request.get_data(cache=True):  # 413 past the size limit, as for any body
+        return {}
+    return json_object()
+
+
+def boolean(values: dict[str, Any], name: str, default: bool | None = None) -> bool:
+    value = values.get(name, default)
+    if not isinstance(value, bool):
+        raise ApiError(400, f"{name} must be true or false")
+    return value
+
+
+def integer(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not DIGITS.match(raw) or not lo <= int(raw) <= hi:
+        raise ApiError(400, f"{name} must be an integer from {lo} to {hi}")
+    return int(raw)
+
+
+def page(default_max: int) -> tuple[int, int]:
+    """``first`` (at least 0) and ``max`` (1 to 100) from the query."""
+    return integer("first", 0, 0, MAX_FIRST), integer("max", default_max, 1, MAX_PAGE)
+
+
+def text(name: str, max_length: int) -> str | None:
+    """An optional query parameter; blank reads as absent."""
+    value = request.args.get(name, "").strip()
+    if len(value) > max_length:
+        raise ApiError(400, f"{name} must be at most {max_length} characters")
+    return value or None
+
+
+def moment(name: str) -> datetime | None:
+    """An optional ISO 8601 date-time from the query (UTC when it names no offset)."""
+    raw = text(name, 64)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 date-time, e.g. 2025-11-25T14:03:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

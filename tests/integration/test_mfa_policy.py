@@ -1,0 +1,114 @@
+"""The realm's "force MFA for all users" policy against the real Keycloak: what each state means at sign-in,
+that switching off restores exactly what was there, and that Disable MFA is refused while it is forced."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+REALM = "acme"
+BROWSER_FLOW = "mfa-browser"
+
+
+def keycloak_settings(admin) -> dict:
+    """What the policy may touch, as Keycloak exports it: the browser flow's executions, the required actions."""
+    executions = admin.connection.raw_get(f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions")
+    actions = admin.connection.raw_get(f"admin/realms/{REALM}/authentication/required-actions")
+    return {"executions": executions.json(), "required_actions": actions.json()}
+
+
+def requirement_of(settings: dict, display_name: str) -> str:
+    return next(e["requirement"] for e in settings["executions"] if e["displayName"] == display_name)
+
+
+@pytest.fixture
+def realm_admin(administrator, admin_api):
+    return admin_api(administrator("realm-admin"))
+
+
+@pytest.fixture
+def restore_policy(admin):
+    """Whatever a test does to the flow, the realm's settings as they were come back afterwards."""
+    before = keycloak_settings(admin)
+    yield before
+    for execution in before["executions"]:
+        admin.connection.raw_put(
+            f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions", data=json.dumps(execution)
+        )
+    for action in before["required_actions"]:
+        admin.connection.raw_put(
+            f"admin/realms/{REALM}/authentication/required-actions/{action['alias']}", data=json.dumps(action)
+        )
+
+
+def test_policy_is_read_from_keycloak(realm_admin, restore_policy, admin):
+    assert realm_admin.policy().json()["force_mfa"] is False
+    # An administrator switches the 2FA subflow to REQUIRED in the Keycloak console: the sidecar sees it.
+    execution = next(e for e in restore_policy["executions"] if e["displayName"] == "mfa-browser 2fa")
+    admin.connection.raw_put(
+        f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions",
+        data=json.dumps({**execution, "requirement": "REQUIRED"}),
+    )
+    assert realm_admin.policy().json()["force_mfa"] is True
+
+
+def test_forcing_mfa_and_switching_it_off_again(realm_admin, restore_policy, admin, new_employee, sign_in):
+    before = restore_policy
+    response = realm_admin.set_policy(True)
+    assert response.status_code == 200, response.text
+    assert realm_admin.policy().json()["force_mfa"] is True
+    forced = keycloak_settings(admin)
+    assert requirement_of(forced, "mfa-browser 2fa") == "REQUIRED"
+    configure_totp = next(a for a in forced["required_actions"] if a["alias"] == "CONFIGURE_TOTP")
+    assert configure_totp["enabled"] and configure_totp["defaultAction"]
+    assert realm_admin.set_policy(True).status_code == 200, "switching on twice changes nothing"
+    assert keycloak_settings(admin) == forced
+
+    # A user without OTP must enrol at this sign-in, before any token.
+    newcomer = new_employee(with_otp=False)
+    attempt = sign_in()
+    page = attempt.password(newcomer.username, newcomer.password)
+    assert page.has("kc-totp-settings-form"), page.text[:300]
+    assert attempt.authorization_code() is None
+    # A user with OTP still sees the OTP page with the way to recover.
+    veteran = new_employee()
+    page = sign_in().password(veteran.username, veteran.password)
+    assert page.has("kc-otp-login-form") and page.has("mfa-recovery-link-form")
+
+    response = realm_admin.set_policy(False)
+    assert response.status_code == 200, response.text
+    assert keycloak_settings(admin) == before, "switching off restores exactly the snapshot"
+    assert realm_admin.set_policy(False).status_code == 200
+    assert keycloak_settings(admin) == before
+
+    relaxed = new_employee(with_otp=False)
+    attempt = sign_in()
+    attempt.password(relaxed.username, relaxed.password)
+    assert attempt.authorization_code() is not None, "not forced: no second factor for a user without OTP"
+
+
+def test_disable_mfa_is_refused_while_forced(realm_admin, restore_policy, admin, new_employee):
+    employee = new_employee()
+    assert realm_admin.set_policy(True).status_code == 200
+    response = realm_admin.disable_mfa(employee.user_id)
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "mfa_forced" and "force" in body["message"].lower()
+    assert [c for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"], "nothing was removed"
+    assert realm_admin.set_policy(False).status_code == 200
+    assert realm_admin.disable_mfa(employee.user_id).status_code == 200
+
+
+def test_policy_change_needs_a_reason(realm_admin, restore_policy):
+    response = realm_admin.call("PUT", "/policy", json={"force_mfa": True})
+    assert response.status_code == 400
+    assert realm_admin.policy().json()["force_mfa"] is False
+
+
+def test_policy_changes_are_audited(realm_admin, restore_policy):
+    realm_admin.set_policy(True, reason="all staff, from December")
+    realm_admin.set_policy(False, reason="trial over")
+    events = realm_admin.audit(action="admin.policy").json()["events"]
+    reasons = [event["detail"]["reason"] for event in events[:2]]
+    assert reasons == ["trial over", "all staff, from December"]

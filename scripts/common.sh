@@ -33,6 +33,7 @@ export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
 DEV_DEFAULT_ADMIN_PASSWORD="admin-dev-only"
 DEV_DEFAULT_BRIDGE_SECRET="dev-only-bridge-secret-change-me-0123456789"
 DEV_DEFAULT_SIDECAR_CLIENT_SECRET="dev-only-keycloak-client-secret-change-me"
+DEV_DEFAULT_ADMIN_UI_CLIENT_SECRET="dev-only-admin-ui-client-secret-change-me"
 
 use_dev_default() {  # NAME VALUE: set NAME to VALUE unless set; refused in production mode
     local name="$1" value="$2"
@@ -47,6 +48,7 @@ use_dev_default KC_BOOTSTRAP_ADMIN_USERNAME admin
 use_dev_default KC_BOOTSTRAP_ADMIN_PASSWORD "$DEV_DEFAULT_ADMIN_PASSWORD"
 use_dev_default MFA_RECOVERY_BRIDGE_SECRET "$DEV_DEFAULT_BRIDGE_SECRET"
 use_dev_default MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET "$DEV_DEFAULT_SIDECAR_CLIENT_SECRET"
+use_dev_default MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET "$DEV_DEFAULT_ADMIN_UI_CLIENT_SECRET"
 
 pick_java_home() {  # Temurin 25 where present (Keycloak starts faster), else the machine's default JDK
     local jdk

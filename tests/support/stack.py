@@ -44,6 +44,7 @@ class StackConfig:
     admin_password: str
     bridge_secret: str
     sidecar_client_secret: str
+    admin_ui_client_secret: str
 
     @property
     def environ(self) -> dict[str, str]:
@@ -55,6 +56,8 @@ class StackConfig:
             KC_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
             MFA_RECOVERY_BRIDGE_SECRET=self.bridge_secret,
             MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET=self.sidecar_client_secret,
+            MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET=self.admin_ui_client_secret,
+            MFA_RECOVERY_PUBLIC_URL=self.sidecar_url,
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
             # The admin API accepts tokens of the realm's admin client and of the tests' own password-grant client.
@@ -79,6 +82,7 @@ def load_config() -> StackConfig:
         admin_password=secrets.token_urlsafe(18),
         bridge_secret=secrets.token_urlsafe(36),
         sidecar_client_secret=secrets.token_urlsafe(24),
+        admin_ui_client_secret=secrets.token_urlsafe(24),
     )
 
 

@@ -6,6 +6,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PREFIX = "MFA_RECOVERY_"
 
@@ -16,18 +17,25 @@ PRODUCTION = "production"
 DEVELOPMENT_BRIDGE_SECRET = "dev-only-bridge-secret-change-me-0123456789"  # noqa: S105
 DEVELOPMENT_CODE_PEPPER = "dev-only-code-pepper-change-me-0123456789ab"  # noqa: S105
 DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
+# The admin UI's confidential client (``mfa-recovery-admin``); the same public default as scripts/common.sh.
+DEVELOPMENT_ADMIN_UI_CLIENT_SECRET = "dev-only-admin-ui-client-secret-change-me"  # noqa: S105
 
 MIN_SECRET_BYTES = 32
 
 # Where the supervisor's notice points: the employee's page. Until the admin UI exists, the Keycloak admin
 # console's user page. ``{keycloak_public_url}`` is filled in at start; ``{realm}`` and ``{user_id}`` per notice.
-DEFAULT_EMPLOYEE_LINK = "{keycloak_public_url}/admin/{realm}/console/#/{realm}/users/{user_id}/settings"
+DEFAULT_EMPLOYEE_LINK = "{public_url}/ui/realms/{realm}/employees/{user_id}"  # the admin UI's Overview
 EMPLOYEE_LINK_FIELDS = frozenset({"realm", "user_id"})
 
 
 # Clients whose access tokens the admin API accepts (``azp``, or an ``aud`` entry): MFA_RECOVERY_ADMIN_CLIENTS.
 # Not admin-cli or the admin console: Keycloak gives them lightweight access tokens, which name no user.
 DEFAULT_ADMIN_CLIENTS = ("mfa-recovery-admin",)
+
+# Admin web UI (issue 7): the client administrators sign in with, and the sidecar as browsers reach it.
+DEFAULT_ADMIN_UI_CLIENT_ID = "mfa-recovery-admin"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8081"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConfigError(ValueError):
@@ -58,12 +66,49 @@ def _read_secret(environ: Mapping[str, str], name: str, development_default: str
     if env == PRODUCTION:
         if not value:
             raise ConfigError(f"{key} (or {key}_FILE) is required in production")
-        if value == development_default:
-            raise ConfigError(f"{key} is the public development default; set a real secret in production")
-        if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
-            raise ConfigError(f"{key} must be at least {MIN_SECRET_BYTES} bytes in production")
-        return value
+        return _production_secret(key, value, development_default)
     return value or development_default
+
+
+def _production_secret(key: str, value: str, development_default: str) -> str:
+    if value == development_default:
+        raise ConfigError(f"{key} is the public development default; set a real secret in production")
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise ConfigError(f"{key} must be at least {MIN_SECRET_BYTES} bytes in production")
+    return value
+
+
+def _admin_ui_client_secret(environ: Mapping[str, str], env: str) -> str | None:
+    """The admin UI's client secret. Production refuses the public default and short ones like every secret, but
+    may leave it unset: then the sidecar runs without the admin UI (its pages say so), the admin API still works."""
+    name = "ADMIN_UI_CLIENT_SECRET"
+    value = _read_optional_secret(environ, name)
+    if env != PRODUCTION:
+        return value or DEVELOPMENT_ADMIN_UI_CLIENT_SECRET
+    return _production_secret(PREFIX + name, value, DEVELOPMENT_ADMIN_UI_CLIENT_SECRET) if value else None
+
+
+def is_loopback_http(url: str) -> bool:
+    """Plain http on this machine (development and tests): the only place the UI's cookie may go without Secure."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
+
+
+def _public_url(environ: Mapping[str, str], env: str) -> str:
+    """The sidecar's browser-facing base URL: scheme, host, port, nothing else. Production wants https, except
+    on loopback (a proxy on the same machine, or the development stack in production mode)."""
+    key = PREFIX + "PUBLIC_URL"
+    url = (environ.get(key) or DEFAULT_PUBLIC_URL).strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"{key} is not a URL: {url!r}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"{key} must be http(s)://host[:port] with no path, got {url!r}")
+    if env == PRODUCTION and parts.scheme != "https" and not is_loopback_http(url):
+        raise ConfigError(f"{key} must be https in production (the UI's session cookie is Secure), got {url!r}")
+    return url
 
 
 def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -89,9 +134,9 @@ def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) 
     return value
 
 
-def default_employee_link(keycloak_public_url: str) -> str:
-    """The admin console's user page under ``keycloak_public_url``, still holding ``{realm}`` and ``{user_id}``."""
-    return DEFAULT_EMPLOYEE_LINK.replace("{keycloak_public_url}", keycloak_public_url.rstrip("/"))
+def default_employee_link(public_url: str) -> str:
+    """The employee's Overview in the admin UI under ``public_url``, still holding ``{realm}`` and ``{user_id}``."""
+    return DEFAULT_EMPLOYEE_LINK.replace("{public_url}", public_url.rstrip("/"))
 
 
 def _employee_link(environ: Mapping[str, str]) -> str:
@@ -143,10 +188,16 @@ class Settings:
     # Browser-facing base of Keycloak (links in mails); from_env defaults it to keycloak_url.
     keycloak_public_url: str = ""
     # Template of the link to an employee's page in the supervisor notice ({realm}, {user_id}); "" = the
-    # admin console's user page under keycloak_public_url (see employee_link_template).
+    # employee's Overview in the admin UI under public_url (see employee_link_template).
     employee_link: str = ""
     # Admin API: the clients an administrator's token may be issued to.
     admin_clients: tuple[str, ...] = DEFAULT_ADMIN_CLIENTS
+    # Admin web UI: its Keycloak client (confidential, authorization code + PKCE) in each realm, and the
+    # sidecar's own browser-facing base URL (redirect URIs, the Origin of forms, the cookie's Secure flag).
+    # ``admin_ui_client_secret`` None: production without the secret, the UI is off.
+    admin_ui_client_id: str = DEFAULT_ADMIN_UI_CLIENT_ID
+    admin_ui_client_secret: str | None = DEVELOPMENT_ADMIN_UI_CLIENT_SECRET
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @property
     def issuer_base_url(self) -> str:
@@ -155,7 +206,7 @@ class Settings:
 
     @property
     def employee_link_template(self) -> str:
-        return self.employee_link or default_employee_link(self.keycloak_public_url or self.keycloak_url)
+        return self.employee_link or default_employee_link(self.public_url)
 
     @property
     def is_production(self) -> bool:
@@ -198,4 +249,7 @@ class Settings:
             keycloak_public_url=keycloak_public_url,
             employee_link=_employee_link(environ),
             admin_clients=_names(environ, "ADMIN_CLIENTS", DEFAULT_ADMIN_CLIENTS),
+            admin_ui_client_id=(environ.get(PREFIX + "ADMIN_UI_CLIENT_ID") or "").strip() or DEFAULT_ADMIN_UI_CLIENT_ID,
+            admin_ui_client_secret=_admin_ui_client_secret(environ, env),
+            public_url=_public_url(environ, env),
         )

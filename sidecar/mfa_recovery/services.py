@@ -90,6 +90,7 @@ class Services:
     supervisor: SupervisorService
     # Admin API (issue 6)
     admin_tokens: AdminTokenVerifier
+    admin_keycloak: KeycloakAccess  # Keycloak as an administrator (the admin UI reads ``access`` of a user)
     employees: Employees
     mfa_actions: MfaActions
     policy: Policy
@@ -175,6 +176,7 @@ def build_services(
         email_sign_in=email_sign_in,
         supervisor=SupervisorService(directory, realm_options, outbox, audit, clock, settings.employee_link_template),
         admin_tokens=admin_tokens or admin_token_verifier(settings),
+        admin_keycloak=admin_keycloak,
         employees=Employees(admin_keycloak, backup_codes, email_store, audit, clock),
         mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),
         policy=policy,

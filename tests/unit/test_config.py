@@ -124,10 +124,9 @@ def test_app_refuses_to_start_in_production_with_dev_secret(tmp_path: Path, monk
 def test_employee_link_settings() -> None:
     default = Settings.from_env({"MFA_RECOVERY_KEYCLOAK_URL": "http://kc:8080/"})
     assert default.keycloak_public_url == "http://kc:8080"
-    assert default.employee_link_template == "http://kc:8080/admin/{realm}/console/#/{realm}/users/{user_id}/settings"
-    public = Settings.from_env({"MFA_RECOVERY_KEYCLOAK_PUBLIC_URL": "https://login.example.org/"})
-    assert public.keycloak_url == "http://127.0.0.1:8080" and public.keycloak_public_url == "https://login.example.org"
-    assert public.employee_link_template.startswith("https://login.example.org/admin/{realm}/console/")
+    assert default.employee_link_template == "http://127.0.0.1:8081/ui/realms/{realm}/employees/{user_id}"
+    public = Settings.from_env({"MFA_RECOVERY_PUBLIC_URL": "https://mfa.example.org"})
+    assert public.employee_link_template == "https://mfa.example.org/ui/realms/{realm}/employees/{user_id}"
     own = Settings.from_env({"MFA_RECOVERY_EMPLOYEE_LINK": "https://hr.example.org/people/{user_id}"})
     assert own.employee_link_template == "https://hr.example.org/people/{user_id}"
 

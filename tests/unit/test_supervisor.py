@@ -123,7 +123,7 @@ def test_a_notice_is_queued_once_an_hour(services: Services, clock: FakeClock) -
         "supervisor_name": "Carol de Vries",
         "employee_name": "Jan Doe",
         "employee_username": "jdoe",
-        "link": f"http://127.0.0.1:8080/admin/acme/console/#/acme/users/{USER_ID}/settings",
+        "link": f"http://127.0.0.1:8081/ui/realms/acme/employees/{USER_ID}",
     }
 
     clock.advance(600)
@@ -156,12 +156,12 @@ def test_no_supervisor_no_notice(services: Services, directory: FakeDirectory) -
 @pytest.mark.parametrize(
     ("env", "realm", "user_id", "link"),
     [
-        ({}, REALM, USER_ID, f"http://127.0.0.1:8080/admin/acme/console/#/acme/users/{USER_ID}/settings"),
+        ({}, REALM, USER_ID, f"http://127.0.0.1:8081/ui/realms/acme/employees/{USER_ID}"),
         (
-            {"MFA_RECOVERY_KEYCLOAK_PUBLIC_URL": "https://login.example.org/"},
+            {"MFA_RECOVERY_PUBLIC_URL": "https://mfa.example.org/"},
             REALM,
             "u-1",
-            "https://login.example.org/admin/acme/console/#/acme/users/u-1/settings",
+            "https://mfa.example.org/ui/realms/acme/employees/u-1",
         ),
         (
             {"MFA_RECOVERY_EMPLOYEE_LINK": "https://hr.example.org/{realm}/people/{user_id}"},
@@ -208,7 +208,7 @@ def test_the_notice_goes_to_the_supervisor_in_their_language(
     assert mail["Content-Language"] == "nl"
     body = text_of(mail)
     assert "Beste Carol," in body and "jdoe" in body and "203.0.113.7" in body
-    assert f"/users/{USER_ID}/settings" in body
+    assert f"/ui/realms/acme/employees/{USER_ID}" in body
     assert "bellen" in body  # check it is really them, e.g. by phone
 
     directory.users[SUPERVISOR.id] = replace(SUPERVISOR, attributes={})  # no locale: English

@@ -172,3 +172,17 @@ policy_snapshots = Table(
     Column("taken_by", String(255), nullable=False),
     Column("snapshot", JSON, nullable=False),
 )
+
+# Sessions of the admin web UI. ``id`` is the SHA-256 (hex) of the random 256-bit key in the browser's cookie, so
+# the table alone opens no session. ``data``: the Keycloak tokens, the CSRF secret, the language, a sign-in under
+# way, messages for the next page. ``expires_at``: the earlier of 8 h after ``created_at`` and 30 min after the last
+# request (moved on at every request); expired rows are deleted as new sessions start.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("realm", String(255), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

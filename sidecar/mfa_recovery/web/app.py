@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
+from werkzeug.wrappers import Response
 
 from ..admin.keycloak_as_admin import KeycloakAccess
 from ..admin.tokens import AdminTokenVerifier
@@ -15,7 +16,8 @@ from ..config import Settings
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
 from ..services import Directory, build_services, utc_now
-from . import admin_api, bridge, bridge_email, bridge_supervisor
+from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
+from .admin_ui.oidc import OidcClient
 from .errors import register_error_handlers
 
 MAX_CONTENT_LENGTH = 16 * 1024
@@ -30,15 +32,17 @@ def create_app(
     transport: Transport | None = None,
     admin_keycloak: KeycloakAccess | None = None,
     admin_tokens: AdminTokenVerifier | None = None,
+    admin_ui_oidc: OidcClient | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
     ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
     and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
     SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
-    check of administrators' tokens (see ``build_services``). Unless ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon
-    thread delivers queued notification mails (``app.extensions["mfa_recovery_sender"]``, stoppable with
-    ``.stop()``).
+    check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
+    for the admin UI (by default from the settings; tests pass one over a fake token endpoint). Unless
+    ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
+    (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
     settings = settings or Settings.from_env(os.environ)
     app = Flask(__name__)
@@ -56,6 +60,14 @@ def create_app(
     register_error_handlers(app)
     for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
         app.register_blueprint(blueprint)
+    admin_ui.register(app, services, oidc=admin_ui_oidc)
+    app.after_request(_security_headers)
     if settings.notifications_enabled:
         app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender()).start()
     return app
+
+
+def _security_headers(response: Response) -> Response:
+    """Every answer: no MIME sniffing. The admin UI's pages also get their CSP, no referrer and no caching."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return admin_ui.security_headers(response)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Both benchmarks, one after the other; each prints a table. Not part of the test suite.
+# The three benchmarks, one after the other; each prints a table. Not part of the test suite.
 #   bench/run.sh                 (uses .venv when scripts/test.sh or scripts/stack.sh made one, else python3)
 # Arguments are not passed on; run a script directly for its options (python bench/<script>.py --help).
 set -euo pipefail
@@ -12,3 +12,6 @@ echo "== bench/bridge_verify.py =="
 echo
 echo "== bench/signin_vs_builtin.py =="
 "$python" bench/signin_vs_builtin.py
+echo
+echo "== bench/admin_employees.py =="
+"$python" bench/admin_employees.py

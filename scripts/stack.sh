@@ -58,6 +58,7 @@ mfa-recovery development stack is up ($MFA_INSTANCE). Everything listens on 127.
 
 $("$VENV/bin/mfa-recovery" codes issue --realm acme --user alice | sed 's/^/      /')
 
+  Admin UI (realm admins): $MFA_RECOVERY_SIDECAR_URL/ui/realms/acme/employees  (carol / carol-dev-password)
   Keycloak admin console:  $MFA_RECOVERY_KEYCLOAK_URL/admin/  ($KC_BOOTSTRAP_ADMIN_USERNAME / see KC_BOOTSTRAP_ADMIN_PASSWORD, development default "$DEV_DEFAULT_ADMIN_PASSWORD")
   Sidecar:                 $MFA_RECOVERY_SIDECAR_URL/healthz
   Mail sink (SMTP):        127.0.0.1:$MFA_RECOVERY_SMTP_PORT, messages saved in $MAILDIR

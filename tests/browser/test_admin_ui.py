@@ -10,6 +10,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page
 
+from tests.support.recovery import add_backup_address
+
 REALM = "acme"
 BULK_PREFIX = "bulk-"
 BULK_USERS = 10_000
@@ -219,3 +221,49 @@ def test_admin_ui_headers(sidecar, keycloak):
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def confirm(page: Page, action: str, reason: str, on_form=lambda: None) -> None:
+    """Press an Overview action, give the reason on its confirmation page, confirm, wait for the result."""
+    page.locator(f"#{action}").click()
+    page.locator(f"#{action}-form").wait_for()
+    on_form()
+    page.locator("#reason").fill(reason)
+    page.locator(f"#confirm-{action}").click()
+    page.locator("#flash").wait_for()
+
+
+def test_revoke_codes_and_remove_backup_email(ui_page: Page, sidecar, administrator, new_employee, issue_codes,
+                                              sign_in, mail_sink, test_output):  # fmt: skip
+    page = ui_page
+    who = administrator("realm-admin", prefix="uirevoke")
+    employee = new_employee()
+    add_backup_address(sign_in, employee, mail_sink)
+    issue_codes(employee)
+    sign_in_to_admin_ui(page, sidecar.url, who, path=f"/employees/{employee.user_id}")
+    confirm(page, "revoke-backup-codes", "The printed codes were left on a train",
+            lambda: shoot(page, test_output, "admin-12-revoke-backup-codes-confirm"))  # fmt: skip
+    assert page.locator("#revoke-backup-codes").count() == 0, "no codes left to revoke"
+    confirm(page, "remove-backup-email", "The address belonged to a former partner")
+    assert page.locator("#remove-backup-email").count() == 0
+    shoot(page, test_output, "admin-13-methods-revoked")
+
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    assert attempt.use_backup().has("mfa-recovery-no-method"), "neither method is left for the employee"
+
+
+def test_recovery_options_are_saved(ui_page: Page, sidecar, administrator, realm_options, test_output):
+    page = ui_page
+    who = administrator("realm-admin", prefix="uioptions")
+    sign_in_to_admin_ui(page, sidecar.url, who, path="/settings/general")
+    page.locator("#options-form").wait_for()
+    page.locator("#warning_threshold").fill("25")
+    page.locator("#save-options").click()
+    page.locator("#warning_threshold-error").wait_for()
+    shoot(page, test_output, "admin-14-options-invalid")
+    page.locator("#warning_threshold").fill("2")
+    page.locator("#save-options").click()
+    page.locator("#flash").wait_for()
+    shown = sidecar.cli("realm-options", "show", "--realm", REALM)
+    assert "2" in [line.split()[-1] for line in shown.stdout.splitlines() if "warning" in line.lower()], shown.stdout

@@ -200,7 +200,7 @@ def test_malformed_json_and_unknown_user(admin_api, administrator):
 def test_revoke_backup_codes(admin_api, administrator, new_employee, issue_codes, sidecar, sign_in):
     who = administrator("manage-users", "view-users", "query-users")
     employee = new_employee()
-    codes = issue_codes(employee)
+    issue_codes(employee)
     response = admin_api(who).revoke_backup_codes(employee.user_id)
     assert response.status_code == 200, response.text
     remaining = sidecar.cli("codes", "remaining", "--realm", "acme", "--user", employee.username)
@@ -209,7 +209,6 @@ def test_revoke_backup_codes(admin_api, administrator, new_employee, issue_codes
     attempt.password(employee.username, employee.password)
     attempt.use_backup()
     assert attempt.page.has("mfa-recovery-no-method"), "no codes left to offer"
-    assert codes
 
 
 def test_remove_backup_email(admin_api, administrator, new_employee, sign_in, mail_sink):

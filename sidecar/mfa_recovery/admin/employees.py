@@ -15,7 +15,7 @@ from ..backup_email.limits import MAX_WRONG_TRIES
 from ..backup_email.repository import SqlBackupEmailRepository
 from .errors import Forbidden
 from .identity import AdminCall
-from .keycloak_as_admin import KeycloakAccess
+from .keycloak_as_admin import KeycloakAccess, may_manage
 
 DETAIL_EVENTS = 20
 
@@ -66,6 +66,7 @@ class EmployeeDetail:
     employee: Employee
     required_actions: list[str]
     events: list[AuditEvent] | None  # None: the administrator may not read the realm's events
+    may_manage: bool = False  # Keycloak lets this administrator manage the employee (``access.manage``)
 
 
 class Employees:
@@ -103,7 +104,7 @@ class Employees:
         else:
             events, _ = self._audit.search(realm, subject=employee.id, max=DETAIL_EVENTS)
         actions = [str(action) for action in user.get("requiredActions") or []]
-        return EmployeeDetail(employee=employee, required_actions=actions, events=events)
+        return EmployeeDetail(employee=employee, required_actions=actions, events=events, may_manage=may_manage(user))
 
     def _employees(self, realm: str, users: Sequence[Mapping[str, Any]]) -> list[Employee]:
         ids = [_id(user) for user in users]

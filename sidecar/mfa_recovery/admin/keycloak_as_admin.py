@@ -278,3 +278,10 @@ def _list(value: Any) -> list[Representation]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise KeycloakUnavailable("Keycloak answered something other than a list of objects")
     return value
+
+
+def may_manage(user: Mapping[str, Any]) -> bool:
+    """Keycloak's own answer, in a user representation read with an administrator's token, to "may this
+    administrator manage this user?" (``access.manage``; fine-grained admin permissions included)."""
+    access = user.get("access")
+    return isinstance(access, dict) and access.get("manage") is True

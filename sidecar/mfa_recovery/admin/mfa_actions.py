@@ -25,6 +25,7 @@ from .keycloak_as_admin import (
     OTP_CREDENTIAL,
     KeycloakAccess,
     KeycloakApi,
+    may_manage,
 )
 from .policy import Policy
 
@@ -126,8 +127,7 @@ class MfaActions:
         """Keycloak for the administrator, once it said (``access.manage`` of the user) that they may manage the
         user: the answer Keycloak gives its own console."""
         keycloak = self._keycloak.as_admin(call.administrator)
-        access = keycloak.user(realm, user_id).get("access")
-        if not isinstance(access, dict) or access.get("manage") is not True:
+        if not may_manage(keycloak.user(realm, user_id)):
             raise Forbidden("Keycloak does not let your account manage this user")
         return keycloak
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from ...admin.errors import Forbidden, InvalidInput, MfaForced
 from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
-from ...admin.keycloak_as_admin import CONFIGURE_TOTP, Representation
+from ...admin.keycloak_as_admin import CONFIGURE_TOTP, Representation, may_manage
 from ...services import Services
 from ..admin_request import user_id as valid_user_id
 from ..bridge_request import services
@@ -51,18 +51,13 @@ def _user(call: AdminCall, realm: str, user_id: str) -> Representation:
     return services().admin_keycloak.as_admin(call.administrator).user(realm, user_id)
 
 
-def _may_manage(user: Representation) -> bool:
-    access = user.get("access")
-    return isinstance(access, dict) and access.get("manage") is True
-
-
 @bp.get("/realms/<realm>/employees/<user_id>")
 def employee(realm: str, user_id: str) -> tuple[str, int]:
     call = auth.admin_call(realm)
     user_id = valid_user_id(user_id)
     svc = services()
     detail = svc.employees.one(call, realm, user_id)
-    may_manage = _may_manage(_user(call, realm, user_id))
+    may_manage = detail.may_manage
     person = detail.employee
     forced = person.mfa.otp and may_manage and svc.policy.is_forced(realm)
     return render(
@@ -124,7 +119,7 @@ def employee_action(realm: str, user_id: str, action: str) -> Response | tuple[s
     user_id = valid_user_id(user_id)
     if request.method == "GET":
         user = _user(call, realm, user_id)
-        if not _may_manage(user):
+        if not may_manage(user):
             raise Forbidden("Keycloak does not let this account manage the user")
         return _confirmation(spec, user, user_id)
     auth.check_form(realm, f"{action}:{user_id}")

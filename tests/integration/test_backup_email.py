@@ -89,8 +89,10 @@ def test_full_sign_in_with_an_email_code(sign_in, new_employee, mail_sink, admin
     page = attempt.continue_after_recovery()
     # Email is the weaker factor: by default the user must enrol a new authenticator app at once.
     assert page.has("kc-totp-settings-form"), page.text[:400]
-    assert "otp" not in [credential["type"] for credential in admin.get_credentials(employee.user_id)]
+    lost = [c["id"] for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"]
     attempt.configure_totp()
+    now = [c["id"] for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"]
+    assert len(now) == 1 and now != lost, "the new authenticator app replaced the lost one"
     if attempt.page.has("mfa-recovery-skip-form"):
         attempt.skip_setup()
     assert attempt.authorization_code() is not None

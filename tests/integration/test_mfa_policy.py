@@ -112,3 +112,95 @@ def test_policy_changes_are_audited(realm_admin, restore_policy):
     events = realm_admin.audit(action="admin.policy").json()["events"]
     reasons = [event["detail"]["reason"] for event in events[:2]]
     assert reasons == ["trial over", "all staff, from December"]
+
+
+# -- forcing MFA never lets a password holder skip a second factor the user has --------------------------------
+
+TWO_FACTOR_SUBFLOW = "mfa-browser 2fa"
+
+
+def execution_id(admin, provider: str) -> str:
+    executions = keycloak_settings(admin)["executions"]
+    return next(e["id"] for e in executions if e.get("providerId") == provider)
+
+
+@pytest.fixture
+def subflow_with_builtin_recovery_codes(admin, restore_policy):
+    """The 2FA subflow offers, as alternatives, the OTP form, our step and Keycloak's own recovery codes."""
+    admin.create_authentication_flow_execution({"provider": "auth-recovery-authn-code-form"}, TWO_FACTOR_SUBFLOW)
+    added = next(
+        e
+        for e in admin.get_authentication_flow_executions(TWO_FACTOR_SUBFLOW)
+        if e.get("providerId") == "auth-recovery-authn-code-form"
+    )
+    admin.connection.raw_put(
+        f"admin/realms/{REALM}/authentication/flows/{TWO_FACTOR_SUBFLOW}/executions",
+        data=json.dumps({**added, "requirement": "ALTERNATIVE"}),
+    )
+    yield
+    admin.delete_authentication_flow_execution(added["id"])
+
+
+def with_builtin_recovery_codes(new_employee, sign_in) -> tuple:
+    """A user whose only second factor is Keycloak's own recovery codes (enrolled through its required action)."""
+    employee = new_employee(with_otp=False, required_actions=("CONFIGURE_RECOVERY_AUTHN_CODES",))
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    codes = attempt.builtin_recovery_codes()
+    assert attempt.authorization_code() is not None, attempt.page.text[:300]
+    return employee, codes
+
+
+def otp_credentials(admin, employee) -> list:
+    return [c for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"]
+
+
+def test_forced_mfa_does_not_let_a_password_holder_skip_the_users_other_factor(
+    realm_admin, subflow_with_builtin_recovery_codes, admin, new_employee, sign_in
+):
+    victim, codes = with_builtin_recovery_codes(new_employee, sign_in)
+    assert realm_admin.set_policy(True).status_code == 200
+
+    attacker = sign_in()
+    page = attacker.password(victim.username, victim.password)
+    assert page.has("kc-recovery-code-login-form"), page.text[:300]
+    assert not page.has("mfa-recovery-link-form"), "recovery is not offered to a user without an authenticator app"
+    # The attacker asks by hand for the recovery step, which would send a user without OTP to enrol one.
+    page = attacker.switch_to_execution("kc-recovery-code-login-form", execution_id(admin, "mfa-recovery"))
+    assert not page.has("kc-totp-settings-form"), "no way to enrol an authenticator app of one's own"
+    assert attacker.authorization_code() is None
+    assert otp_credentials(admin, victim) == []
+    assert "CONFIGURE_TOTP" not in admin.get_user(victim.user_id).get("requiredActions", [])
+
+    # The user themself still signs in with their own factor.
+    owner = sign_in()
+    owner.password(victim.username, victim.password)
+    owner.builtin_recovery_code(codes[0])
+    assert owner.authorization_code() is not None, owner.page.text[:300]
+
+    # And a user with no second factor at all is still sent to enrol, as forcing asks.
+    newcomer = new_employee(with_otp=False)
+    attempt = sign_in()
+    page = attempt.password(newcomer.username, newcomer.password)
+    assert page.has("kc-totp-settings-form"), page.text[:300]
+    assert attempt.authorization_code() is None
+
+
+def test_forced_mfa_with_enrolment_switched_off_signs_nobody_in_with_the_password_alone(
+    realm_admin, restore_policy, admin, new_employee, sign_in
+):
+    newcomer = new_employee(with_otp=False)
+    assert realm_admin.set_policy(True).status_code == 200
+    configure_totp = admin.connection.raw_get(
+        f"admin/realms/{REALM}/authentication/required-actions/CONFIGURE_TOTP"
+    ).json()
+    admin.connection.raw_put(
+        f"admin/realms/{REALM}/authentication/required-actions/CONFIGURE_TOTP",
+        data=json.dumps({**configure_totp, "enabled": False}),
+    )
+
+    attempt = sign_in()
+    page = attempt.password(newcomer.username, newcomer.password)
+    assert attempt.authorization_code() is None, "the password alone must not sign in"
+    assert "setting up an authenticator app is switched off" in page.text, page.text[:300]
+    assert page.response.status_code == 403

@@ -18,6 +18,10 @@ def recover_with(attempt: SignIn, employee, code: str):
     return attempt.backup_code(code)
 
 
+def otp_credential_ids(admin, employee) -> list[str]:
+    return [c["id"] for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"]
+
+
 def enrol_first_authenticator(sign_in, new_employee):
     """A user without OTP who must enrol one signs in and enrols it; the sign-in goes on from there."""
     employee = new_employee(with_otp=False, required_actions=("CONFIGURE_TOTP",))
@@ -131,11 +135,14 @@ def test_reenrol_otp_after_a_recovery_sign_in(sign_in, new_employee, issue_codes
     attempt = sign_in()
     page = recover_with(attempt, employee, codes[0])
     assert page.has("mfa-recovery-reenrol")
-    assert "otp" not in [credential["type"] for credential in admin.get_credentials(employee.user_id)]
+    lost = otp_credential_ids(admin, employee)
+    assert len(lost) == 1, "the lost authenticator stays until its replacement is registered"
     page = attempt.continue_after_recovery()
     assert page.has("kc-totp-settings-form"), "the user must enrol a new authenticator app"
     new_secret = attempt.configure_totp()
     assert new_secret != employee.totp_secret
+    replacement = otp_credential_ids(admin, employee)
+    assert len(replacement) == 1 and replacement != lost, "the new app replaced the lost one"
     if attempt.page.has("mfa-recovery-setup-form"):
         attempt.skip_setup()
     assert attempt.authorization_code() is not None
@@ -145,6 +152,32 @@ def test_reenrol_otp_after_a_recovery_sign_in(sign_in, new_employee, issue_codes
     # The enrolment used this 30 s window's code and Keycloak refuses a code twice; its look-ahead takes the next.
     again.otp(pyotp.TOTP(new_secret).at(time.time() + 30))
     assert again.authorization_code() is not None
+
+
+def test_an_abandoned_reenrolment_leaves_the_lost_authenticator_in_place(
+    sign_in, new_employee, issue_codes, admin, realm_options
+):
+    realm_options("--reenrol-otp")
+    employee = new_employee()
+    codes = issue_codes(employee)
+    before = otp_credential_ids(admin, employee)
+    attempt = sign_in()
+    recover_with(attempt, employee, codes[0])
+    page = attempt.continue_after_recovery()
+    assert page.has("kc-totp-settings-form")
+    # The user walks away from the enrolment page. Someone with only the password comes next.
+    assert otp_credential_ids(admin, employee) == before
+    assert "CONFIGURE_TOTP" not in admin.get_user(employee.user_id).get("requiredActions", [])
+    intruder = sign_in()
+    page = intruder.password(employee.username, employee.password)
+    assert page.has("kc-otp-login-form"), "the second factor is still asked for"
+    assert not page.has("kc-totp-settings-form")
+    assert intruder.authorization_code() is None
+    # The owner still signs in with the authenticator they had.
+    owner = sign_in()
+    owner.password(employee.username, employee.password)
+    owner.otp(employee.totp())
+    assert owner.authorization_code() is not None, owner.page.text[:300]
 
 
 def test_primary_address_is_told_about_a_recovery_sign_in(sign_in, new_employee, issue_codes, mail_sink):

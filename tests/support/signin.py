@@ -190,6 +190,28 @@ class SignIn:
     def otp(self, code: str) -> Page:
         return self._post_form("kc-otp-login-form", {"otp": code})
 
+    def switch_to_execution(self, form_id: str, execution_id: str) -> Page:
+        """Post only ``authenticationExecution`` to the action of the form ``form_id``: what Keycloak's "Try another
+        way" list sends, and what anyone can send by hand to ask for another step of the current subflow."""
+        assert self.page is not None
+        action, _ = self.page.form(form_id)
+        response = self._request("POST", action, data={"authenticationExecution": execution_id})
+        self.page = Page(self._follow(response))
+        return self.page
+
+    def builtin_recovery_codes(self) -> list[str]:
+        """On Keycloak's own CONFIGURE_RECOVERY_AUTHN_CODES page: read the codes and press "Complete setup"."""
+        assert self.page is not None
+        field = self.page.soup.find("input", attrs={"name": "generatedRecoveryAuthnCodes"})
+        if field is None:
+            raise SignInError(f"no recovery-codes page: {self.page.text[:400]}")
+        self._post_form(field.find_parent("form")["id"], {})
+        return [code for code in field.get("value", "").split(",") if code]
+
+    def builtin_recovery_code(self, code: str) -> Page:
+        """Sign in with one of Keycloak's own recovery codes."""
+        return self._post_form("kc-recovery-code-login-form", {"recoveryCodeInput": code})
+
     def use_backup(self) -> Page:
         """Click "Use backup code/email" on the OTP page."""
         return self._post_form("mfa-recovery-link-form", {})

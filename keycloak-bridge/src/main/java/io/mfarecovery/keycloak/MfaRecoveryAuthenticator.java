@@ -62,10 +62,7 @@ public class MfaRecoveryAuthenticator implements Authenticator {
     @Override
     public void authenticate(AuthenticationFlowContext context) {
         if (!hasOtp(context.getUser())) {
-            // Only a mandatory step (MFA forced for all users) lets a user without an authenticator app get here:
-            // they must set one up now, before any token is issued (Keycloak runs required actions first).
-            context.getUser().addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
-            context.success();
+            sendToEnrol(context);
             return;
         }
         try {
@@ -106,6 +103,23 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         } catch (SidecarUnavailableException e) {
             context.challenge(pages(context).unavailable(e));
         }
+    }
+
+    /**
+     * Only the forced path ({@link ForcedEnrolment}) lets a user without an authenticator app get here: they must
+     * set one up now, before any token is issued (Keycloak runs required actions first). When Keycloak would skip
+     * that required action, the sign-in stops on a clear page instead of going on with the password alone.
+     */
+    private static void sendToEnrol(AuthenticationFlowContext context) {
+        if (!ForcedEnrolment.enrolmentEnabled(context.getRealm())) {
+            context.getEvent().user(context.getUser()).error(Errors.INVALID_USER_CREDENTIALS);
+            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED, context.form()
+                    .setError("mfaRecoveryEnrolmentDisabled")
+                    .createErrorPage(Response.Status.FORBIDDEN));
+            return;
+        }
+        context.getUser().addRequiredAction(ForcedEnrolment.CONFIGURE_TOTP);
+        context.success();
     }
 
     // -- the choice ---------------------------------------------------------------------------------------------
@@ -299,14 +313,11 @@ public class MfaRecoveryAuthenticator implements Authenticator {
 
     /**
      * Carries out what the sidecar decided for an accepted code before the signed-in page: with {@code reenrolOtp}
-     * the lost authenticator is removed and a new one must be set up.
+     * a new authenticator must be set up in this sign-in, which then replaces the lost one ({@link OtpReplacement}).
      */
     private static void accepted(AuthenticationFlowContext context, boolean reenrolOtp) {
-        UserModel user = context.getUser();
         if (reenrolOtp) {
-            user.credentialManager().getStoredCredentialsByTypeStream(OTPCredentialModel.TYPE).toList()
-                    .forEach(credential -> user.credentialManager().removeStoredCredentialById(credential.getId()));
-            user.addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
+            OtpReplacement.begin(context.getAuthenticationSession(), context.getUser());
         }
         context.getAuthenticationSession().setAuthNote(ACCEPTED_NOTE, "true");
         context.setAuthenticationSelections(List.of());  // the code is spent: no "Try another way" on this page
@@ -359,12 +370,12 @@ public class MfaRecoveryAuthenticator implements Authenticator {
 
     /**
      * Recovery stands in for a lost authenticator, so it is offered to users who have one configured. When MFA is
-     * forced for all users it also takes users without one, to send them to enrol ({@link #authenticate}):
-     * Keycloak's OTP form, being an alternative, cannot do that itself.
+     * forced for all users it also takes users with no second factor at all, to send them to enrol
+     * ({@link ForcedEnrolment}). For anyone else Keycloak neither runs nor lists this step.
      */
     @Override
     public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return hasOtp(user) || MandatoryStep.isMandatory(realm);
+        return hasOtp(user) || ForcedEnrolment.appliesTo(session, realm, user);
     }
 
     private static boolean hasOtp(UserModel user) {

@@ -82,15 +82,25 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
     @Override
     public void evaluateTriggers(RequiredActionContext context) {
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        if (OtpReplacement.completeIfEnrolled(authSession, context.getUser())) {
+            offerAfterEnrolment(context);
+            return;
+        }
         boolean hasOtp = context.getUser().credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
         String hadOtp = authSession.getAuthNote(HAD_OTP_NOTE);
         if (hadOtp == null) {
             authSession.setAuthNote(HAD_OTP_NOTE, Boolean.toString(hasOtp));
         } else if (!Boolean.parseBoolean(hadOtp) && hasOtp) {
-            authSession.setAuthNote(HAD_OTP_NOTE, "true");
-            authSession.setAuthNote(REASON_NOTE, REASON_AFTER_OTP_ENROLMENT);
-            context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
+            offerAfterEnrolment(context);
         }
+    }
+
+    /** An authenticator app was enrolled (or replaced a lost one) in this sign-in: offer recovery right after. */
+    private static void offerAfterEnrolment(RequiredActionContext context) {
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        authSession.setAuthNote(HAD_OTP_NOTE, "true");
+        authSession.setAuthNote(REASON_NOTE, REASON_AFTER_OTP_ENROLMENT);
+        context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
     }
 
     @Override

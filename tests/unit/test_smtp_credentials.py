@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from mfa_recovery.config import Settings
+from mfa_recovery.config import ConfigError, Settings
 from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.mailer import DELIVERY_ERRORS, Mailer
 from mfa_recovery.notifications.mails.layout import Mail
@@ -124,6 +124,12 @@ def test_the_operators_host_wins_and_the_realms_host_hears_nothing(
 
     assert relay.logins == [("PLAIN", USER, PASSWORD)]
     assert attacker.logins == [] and attacker.messages == []
+
+
+def test_credentials_without_the_operators_host_are_refused_at_start() -> None:
+    for name in ("USER", "PASSWORD"):
+        with pytest.raises(ConfigError, match="MFA_RECOVERY_SMTP_HOST"):
+            Settings.from_env({f"MFA_RECOVERY_SMTP_{name}": "x"})
 
 
 # --- the operator's host: TLS, or development ----------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 Where the sidecar's SMTP user and password may go. The realm's SMTP settings belong to the realm's administrators,
 who can point them at any server, so the operator's credentials (``MFA_RECOVERY_SMTP_USER``, ``_PASSWORD``) go only
-to the operator's own host (``MFA_RECOVERY_SMTP_HOST``, which replaces the realm's host, on ``_PORT`` when set);
-mail to the realm's host goes without AUTH. The settings refuse credentials without that host at start: credentials
-that can never be used are a mistake the operator should hear about at once, not from relays that later refuse
-mail. :func:`resolve` keeps the rule itself too, for overrides however they were built.
+to the operator's own host (``MFA_RECOVERY_SMTP_HOST``, which replaces the realm's host; the port is ``_PORT`` when
+set, else the realm's); mail to the realm's host goes without AUTH. The settings refuse credentials without that
+host at start: credentials that can never be used are a mistake the operator should hear about at once, not from
+relays that later refuse mail. :func:`resolve` keeps the rule itself too, for overrides however they were built.
 
 Outside development the credentials never travel without TLS: :func:`resolve` refuses such a login
 (:class:`PlaintextLoginRefused`) rather than drop the login and send anyway, so the error names the fix. STARTTLS

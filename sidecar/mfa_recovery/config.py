@@ -156,6 +156,19 @@ def _employee_link(environ: Mapping[str, str]) -> str:
     return template
 
 
+def _smtp_login(environ: Mapping[str, str], smtp_host: str | None) -> tuple[str | None, str | None]:
+    """The SMTP user and password. They go only to MFA_RECOVERY_SMTP_HOST (notifications/smtp.py says why), so
+    without it they could never be used: refuse that at start."""
+    user = environ.get(PREFIX + "SMTP_USER") or None
+    password = _read_optional_secret(environ, "SMTP_PASSWORD")
+    if (user or password) and not smtp_host:
+        raise ConfigError(
+            f"{PREFIX}SMTP_USER and {PREFIX}SMTP_PASSWORD need {PREFIX}SMTP_HOST: the sidecar logs in only to "
+            "its own SMTP host, never to the host a realm's email settings name"
+        )
+    return user, password
+
+
 def _names(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """A comma-separated list; unset or blank gives ``default``."""
     raw = environ.get(PREFIX + name) or ""
@@ -224,6 +237,8 @@ class Settings:
         database_url = environ.get(PREFIX + "DATABASE_URL") or (f"sqlite:///{Path(data_dir) / 'mfa-recovery.db'}")
         keycloak_url = (environ.get(PREFIX + "KEYCLOAK_URL") or "http://127.0.0.1:8080").rstrip("/")
         keycloak_public_url = (environ.get(PREFIX + "KEYCLOAK_PUBLIC_URL") or keycloak_url).rstrip("/")
+        smtp_host = (environ.get(PREFIX + "SMTP_HOST") or "").strip() or None
+        smtp_user, smtp_password = _smtp_login(environ, smtp_host)
         return cls(
             env=env,
             database_url=database_url,
@@ -240,12 +255,12 @@ class Settings:
             failure_window_seconds=_int(environ, "FAILURE_WINDOW_SECONDS", 900, 1, 7 * 86400),
             lockout_seconds=_int(environ, "LOCKOUT_SECONDS", 900, 1, 7 * 86400),
             notifications_enabled=_choice(environ, "NOTIFICATIONS", "on", ("on", "off")) == "on",
-            smtp_host=(environ.get(PREFIX + "SMTP_HOST") or "").strip() or None,
+            smtp_host=smtp_host,
             smtp_port=_int(environ, "SMTP_PORT", 0, 1, 65535) or None,
             smtp_from=(environ.get(PREFIX + "SMTP_FROM") or "").strip() or None,
             smtp_tls=_choice(environ, "SMTP_TLS", "", ("off", "starttls", "ssl")) or None,
-            smtp_user=environ.get(PREFIX + "SMTP_USER") or None,
-            smtp_password=_read_optional_secret(environ, "SMTP_PASSWORD"),
+            smtp_user=smtp_user,
+            smtp_password=smtp_password,
             keycloak_public_url=keycloak_public_url,
             employee_link=_employee_link(environ),
             admin_clients=_names(environ, "ADMIN_CLIENTS", DEFAULT_ADMIN_CLIENTS),

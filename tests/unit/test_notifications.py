@@ -188,7 +188,8 @@ def test_smtp_settings_from_the_realm_with_environment_overrides() -> None:
 def test_smtp_password_from_a_file(tmp_path: Any) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text("from-file\n")
-    assert Settings.from_env({"MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}).smtp_password == "from-file"
+    environ = {"MFA_RECOVERY_SMTP_HOST": "mail.internal", "MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}
+    assert Settings.from_env(environ).smtp_password == "from-file"
 
 
 # --- delivery -------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 #
 #   fetch   download keycloak-quarkus-dist from Maven Central (once) and unpack it into ~/.cache/mfa-recovery
 #   start   build the bridge, install bridge + theme + realm into this instance's Keycloak, start it on
-#           127.0.0.1 and wait until /health/ready answers
+#           127.0.0.1, wait until /health/ready answers, and grant the sidecar's service account (in master) on
+#           the demo realm (needs the project's .venv)
 #   stop    stop this instance's Keycloak
 #   status  say whether it runs
 #
@@ -90,7 +91,20 @@ start() {
         exit 1
     fi
     log "Keycloak ready in $((SECONDS - started)) s"
+    grant_service_account
     print_urls
+}
+
+# The sidecar's service account lives in master (the realm import cannot put it there): create it, idempotently,
+# and give it view-users and view-realm on the demo realm.
+grant_service_account() {
+    local output
+    if ! output="$(MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD="$KC_BOOTSTRAP_ADMIN_PASSWORD" "$VENV/bin/mfa-recovery" \
+            service-account grant --realm acme --admin-user "$KC_BOOTSTRAP_ADMIN_USERNAME" 2>&1)"; then
+        log "could not set up the sidecar's service account: $output"
+        exit 1
+    fi
+    log "the sidecar's service account in master: ${output//$'\n'/; }"
 }
 
 print_urls() {

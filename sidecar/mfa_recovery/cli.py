@@ -1,5 +1,5 @@
 """Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
-``notifications send-pending``, ``db upgrade``, ``serve``."""
+``notifications send-pending``, ``db upgrade``, ``service-account grant``, ``serve``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, Protocol
 
 import click
+from keycloak import KeycloakAdmin
+from keycloak.exceptions import KeycloakError
+from requests import RequestException
 
 from .audit.log import MAX_PAGE, AuditEvent
 from .config import ConfigError, Settings
+from .installation.service_account import SERVICE_REALM, GrantError, grant
 from .keycloak_admin import DirectoryUnavailable
 from .notifications.directory import ContactDirectory
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
@@ -346,6 +350,56 @@ def db_upgrade(ctx: CliContext) -> None:
     """Apply pending schema migrations."""
     migrate.upgrade(ctx.settings().database_url)
     click.echo("database is up to date")
+
+
+@cli.group("service-account")
+def service_account() -> None:
+    """The sidecar's service account in Keycloak's master realm."""
+
+
+@service_account.command("grant")
+@click.option("--realm", "realms", multiple=True, required=True, help="A realm the sidecar serves (repeatable).")
+@click.option(
+    "--admin-user",
+    required=True,
+    help="An administrator of Keycloak's master realm; the password comes from "
+    "MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD (or _FILE), else it is asked for.",
+)
+@click.pass_obj
+def service_account_grant(ctx: CliContext, realms: tuple[str, ...], admin_user: str) -> None:
+    """Create or update the sidecar's client in master and give its service account view-users and view-realm on
+    each realm. Running it again changes nothing."""
+    settings = ctx.settings()
+    password = _admin_password(ctx.environ)
+    try:
+        admin = KeycloakAdmin(
+            server_url=settings.keycloak_url + "/",
+            username=admin_user,
+            password=password,
+            realm_name=SERVICE_REALM,
+            user_realm_name=SERVICE_REALM,
+            timeout=30,
+        )
+        done = grant(admin, settings.keycloak_client_id, settings.keycloak_client_secret, realms)
+    except GrantError as exc:
+        fail(str(exc))
+    except (KeycloakError, RequestException, OSError) as exc:
+        fail(f"Keycloak at {settings.keycloak_url} refused or did not answer: {type(exc).__name__} {exc}")
+    for line in done or ["nothing to change"]:
+        click.echo(line)
+
+
+def _admin_password(environ: Mapping[str, str]) -> str:
+    name = "MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD"
+    if environ.get(name):
+        return environ[name]
+    if environ.get(name + "_FILE"):
+        try:
+            with open(environ[name + "_FILE"], encoding="utf-8") as file:
+                return file.read().removesuffix("\n")
+        except OSError as exc:
+            fail(f"{name}_FILE: {exc.strerror}")
+    return getpass.getpass("Password of the master-realm administrator: ")
 
 
 @cli.command()

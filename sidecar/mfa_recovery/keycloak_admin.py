@@ -9,6 +9,7 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 from requests import RequestException
 
+from .installation.service_account import SERVICE_REALM
 from .notifications.directory import UserContact
 from .supervisor.directory import DirectoryUser
 
@@ -22,9 +23,10 @@ class DirectoryUnavailable(Exception):
 
 
 class KeycloakDirectory:
-    """Looks users up with the service account of the sidecar's client in each realm.
+    """Looks users up with the sidecar's service account, a client of the master realm
+    (:mod:`mfa_recovery.installation.service_account`).
 
-    The service account needs the realm-management roles ``view-users`` (users) and ``view-realm`` (SMTP).
+    The service account needs ``view-users`` (users) and ``view-realm`` (SMTP) on each realm it serves.
     """
 
     def __init__(self, server_url: str, client_id: str, client_secret: str) -> None:
@@ -36,6 +38,7 @@ class KeycloakDirectory:
         connection = KeycloakOpenIDConnection(
             server_url=self._server_url,
             realm_name=realm,
+            user_realm_name=SERVICE_REALM,
             client_id=self._client_id,
             client_secret_key=self._client_secret,
             grant_type="client_credentials",

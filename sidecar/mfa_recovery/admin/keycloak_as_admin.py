@@ -21,6 +21,7 @@ import requests
 from keycloak import KeycloakOpenID
 from keycloak.exceptions import KeycloakError
 
+from ..installation.service_account import SERVICE_REALM
 from .errors import Forbidden, KeycloakUnavailable, NotFound
 from .identity import Administrator
 
@@ -199,8 +200,9 @@ class KeycloakRest:
 
 
 class ServiceAccountTokens:
-    """The sidecar's own access token per realm (client credentials grant of its client in that realm, as
-    :class:`mfa_recovery.keycloak_admin.KeycloakDirectory` obtains it), kept until shortly before it expires."""
+    """The sidecar's own access token (client credentials grant of its client in the master realm, whose service
+    account holds roles on each realm served; :mod:`mfa_recovery.installation.service_account`), kept until
+    shortly before it expires. One token serves every realm."""
 
     def __init__(
         self,
@@ -214,18 +216,19 @@ class ServiceAccountTokens:
         self._client_id = client_id
         self._client_secret = client_secret
         self._monotonic = monotonic
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._token: tuple[str, float] | None = None
         self._lock = threading.Lock()
 
     def __call__(self, realm: str) -> str:
+        """A token for calls about ``realm`` (the same for every realm)."""
         now = self._monotonic()
         with self._lock:
-            cached = self._tokens.get(realm)
+            cached = self._token
         if cached is not None and cached[1] > now:
             return cached[0]
         openid = KeycloakOpenID(
             server_url=self._server_url,
-            realm_name=realm,
+            realm_name=SERVICE_REALM,
             client_id=self._client_id,
             client_secret_key=self._client_secret,
             timeout=TIMEOUT_SECONDS,
@@ -233,14 +236,14 @@ class ServiceAccountTokens:
         try:
             answer = openid.token(grant_type="client_credentials")
         except (KeycloakError, requests.RequestException, OSError) as exc:
-            raise KeycloakUnavailable(f"no service-account token for realm {realm}: {type(exc).__name__}") from exc
+            raise KeycloakUnavailable(f"no service-account token from {SERVICE_REALM}: {type(exc).__name__}") from exc
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
-            raise KeycloakUnavailable(f"no service-account token for realm {realm}")
+            raise KeycloakUnavailable(f"no service-account token from {SERVICE_REALM}")
         lifetime = answer.get("expires_in")
         seconds = lifetime if isinstance(lifetime, int | float) else 60
         with self._lock:
-            self._tokens[realm] = (token, now + max(0, seconds - TOKEN_MARGIN_SECONDS))
+            self._token = (token, now + max(0, seconds - TOKEN_MARGIN_SECONDS))
         return token
 
 

@@ -5,6 +5,7 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
+import org.keycloak.common.util.Environment;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel.Requirement;
@@ -27,11 +28,10 @@ public class MfaRecoveryAuthenticatorFactory implements AuthenticatorFactory {
 
     @Override
     public void init(Config.Scope config) {
-        SidecarSettings settings = SidecarSettings.from(config);
-        if (!settings.hasUsableSecret()) {
-            LOG.errorf("MFA recovery: no bridge secret of at least %d bytes configured; recovery will show the "
-                    + "'unavailable' page until spi-authenticator--mfa-recovery--bridge-secret is set",
-                    SidecarSettings.MINIMUM_SECRET_BYTES);
+        SidecarSettings settings = SidecarSettings.from(config, Environment.isDevMode());
+        if (!settings.usable()) {
+            LOG.errorf("MFA recovery: %s; recovery will show the 'unavailable' page until this is mended",
+                    settings.problem());
         }
         LOG.infof("MFA recovery: sidecar at %s (connect %s, read %s)", settings.sidecarUrl(),
                 settings.connectTimeout(), settings.readTimeout());

@@ -1,6 +1,7 @@
 package io.mfarecovery.keycloak;
 
 import org.keycloak.Config;
+import org.keycloak.common.util.Environment;
 import org.keycloak.authentication.RequiredActionFactory;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.models.KeycloakSession;
@@ -19,7 +20,7 @@ public class MfaRecoverySetupActionFactory implements RequiredActionFactory {
     @Override
     public void init(Config.Scope config) {
         sidecar = new SidecarClient(SidecarSettings.from(
-                Config.scope("authenticator", MfaRecoveryAuthenticatorFactory.PROVIDER_ID)));
+                Config.scope("authenticator", MfaRecoveryAuthenticatorFactory.PROVIDER_ID), Environment.isDevMode()));
     }
 
     @Override

@@ -171,18 +171,17 @@ final class SidecarClient {
     }
 
     private JsonNode post(String path, BridgeCall call, Map<String, Object> fields) throws SidecarUnavailableException {
-        if (!settings.hasUsableSecret()) {
-            throw new SidecarUnavailableException("no bridge secret of at least " + SidecarSettings.MINIMUM_SECRET_BYTES
-                    + " bytes is configured (spi-authenticator--mfa-recovery--bridge-secret)");
+        if (!settings.usable()) {
+            throw new SidecarUnavailableException(settings.problem());
         }
         Map<String, Object> body = new LinkedHashMap<>(fields);
         putIfPresent(body, "ip", call.ip());
         putIfPresent(body, "user_agent", call.userAgent());
-        String token = BridgeToken.sign(settings.bridgeSecret(), call, "POST", path, Instant.now().getEpochSecond());
+        BridgeToken.Signed token = BridgeToken.sign(call.signer(), call, "POST", path, Instant.now().getEpochSecond());
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(settings.sidecarUrl() + path))
                     .timeout(settings.readTimeout())
-                    .header("Authorization", "Bearer " + token)
+                    .header("Authorization", "Bearer " + token.token())
                     .header("Content-Type", "application/json")
                     .header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JsonSerialization.writeValueAsBytes(body)))
@@ -190,6 +189,11 @@ final class SidecarClient {
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 throw new SidecarUnavailableException("sidecar answered " + response.statusCode() + " on " + path);
+            }
+            String signature = response.headers().firstValue(AnswerSignature.HEADER).orElse(null);
+            if (!AnswerSignature.verify(settings.answerKey(), token.jti(), response.body(), signature)) {
+                throw new SidecarUnavailableException("the answer on " + path + " is not signed by the sidecar's "
+                        + "answer key for this call");
             }
             return JsonSerialization.readValue(response.body(), JsonNode.class);
         } catch (IOException e) {

@@ -22,6 +22,7 @@ from mfa_recovery.admin.keycloak_as_admin import Representation
 from mfa_recovery.admin.tokens import AdminTokenVerifier
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
+from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm
 from mfa_recovery.web.app import create_app
 
 from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport
@@ -60,10 +61,10 @@ class FakeIssuer:
     def fetch(self, url: str) -> Mapping[str, Any]:
         self.fetches.append(url)
         if self.down:
-            raise KeycloakUnavailable(f"cannot fetch {url}: ConnectionError")
+            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
         realm = url.removeprefix(f"{KEYCLOAK_URL}/realms/").removesuffix("/protocol/openid-connect/certs")
         if realm not in self.keys:
-            raise NotFound(f"no JWKS at {url}")
+            raise NoSuchRealm(f"no JWKS at {url}")
         encryption_key = {**public_jwk("enc-key"), "kid": "enc-key", "use": "enc", "alg": "RSA-OAEP"}
         return {"keys": [public_jwk(name) for name in self.keys[realm]] + [encryption_key]}
 

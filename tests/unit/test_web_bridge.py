@@ -112,6 +112,26 @@ def test_replayed_token_is_401(client: FlaskClient, make_token: Callable[..., st
     assert client.post(START, json={}, headers=headers).status_code == 401
 
 
+def test_a_token_of_another_realms_key_is_401_and_audited(app: Flask, client: FlaskClient, bridge_issuer) -> None:
+    issue(app, 1)
+    token = bridge_issuer.token(START, key="other-bridge-key", realm=REALM)
+    response = client.post(START, json={}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json == {"error": "invalid_token", "message": "invalid bridge token"}
+    [refusal] = [e for e in audit(app) if e["action"] == "bridge.token"]
+    assert "unknown key id" in refusal["detail"]["reason"]
+
+
+def test_keycloak_unreachable_is_503_json_not_401(app: Flask, client: FlaskClient, bridge_issuer) -> None:
+    bridge_issuer.down = True
+    response = client.post(START, json={}, headers={"Authorization": f"Bearer {bridge_issuer.token(START)}"})
+    assert response.status_code == 503
+    assert response.json["error"] == "unavailable"
+    assert "MFA-Recovery-Signature" not in response.headers
+    no_traceback(response)
+    assert not [e for e in audit(app) if e["action"] == "bridge.token"]  # not a refusal: the token was not judged
+
+
 @pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"code"', b'{"code": NaN}'])
 def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., str], data: bytes) -> None:
     response = client.post(

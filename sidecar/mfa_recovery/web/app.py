@@ -15,6 +15,7 @@ from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
+from ..realm_keys import RealmKeyCache
 from ..services import Directory, build_services, utc_now
 from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
 from .admin_ui.oidc import OidcClient
@@ -33,16 +34,18 @@ def create_app(
     admin_keycloak: KeycloakAccess | None = None,
     admin_tokens: AdminTokenVerifier | None = None,
     admin_ui_oidc: OidcClient | None = None,
+    realm_keys: RealmKeyCache | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
-    ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
-    and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
-    SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
-    check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
-    for the admin UI (by default from the settings; tests pass one over a fake token endpoint). Unless
-    ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
-    (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
+        ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
+        and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
+        SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
+        check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
+        for the admin UI (by default from the settings; tests pass one over a fake token endpoint). ``realm_keys``: the
+    realms' signing keys that bridge tokens are checked with (tests pass a cache over local keys). Unless
+        ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
+        (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
     settings = settings or Settings.from_env(os.environ)
     app = Flask(__name__)
@@ -55,6 +58,7 @@ def create_app(
         transport=transport,
         admin_keycloak=admin_keycloak,
         admin_tokens=admin_tokens,
+        realm_keys=realm_keys,
     )
     app.extensions["mfa_recovery"] = services
     register_error_handlers(app)

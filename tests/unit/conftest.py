@@ -19,6 +19,7 @@ from tests.support.mailsink import MailSink
 
 from .bridge_issuer import DEFAULT_PATH, BridgeIssuer
 from .support import (
+    DEV_ENV,
     EMPLOYEE,
     PEPPER,
     SUPERVISOR,
@@ -43,6 +44,7 @@ def clock() -> FakeClock:
 def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
             "MFA_RECOVERY_CODE_PEPPER": PEPPER,
             # No background sender in unit tests (it would call Keycloak); tests that want one enable it.

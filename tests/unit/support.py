@@ -12,12 +12,17 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mfa_recovery.bridge_auth.answers import new_private_key_pem
 from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.smtp import SmtpConfig
 from mfa_recovery.supervisor.directory import DirectoryUser
 
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
+# The sidecar's answer signing key for the whole test session, and the environment every unit test's settings
+# start from: development is named explicitly (unset means production).
+ANSWER_KEY, ANSWER_KEY_PEM = new_private_key_pem()
+DEV_ENV = {"MFA_RECOVERY_ENV": "development", "MFA_RECOVERY_ANSWER_SIGNING_KEY": ANSWER_KEY_PEM.decode()}
 REALM = "acme"
 USER_ID = "9b1f0c1e-0000-4000-8000-000000000001"
 

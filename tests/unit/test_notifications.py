@@ -24,7 +24,7 @@ from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink, free_port
 
 from .bridge_issuer import BridgeIssuer
-from .support import REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 REALM_SMTP = {"host": "smtp.acme.example", "port": "587", "from": "no-reply@acme.example",
@@ -57,6 +57,7 @@ ALICE_NL = UserContact(email="alice@acme.example", first_name="Alice", locale="n
 
 def mail_settings(tmp_path: Any, sink: MailSink | None, port: int | None = None, **extra: str) -> Settings:
     env = {
+        **DEV_ENV,
         "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
         "MFA_RECOVERY_NOTIFICATIONS": "off",
         "MFA_RECOVERY_SMTP_HOST": "127.0.0.1",
@@ -165,6 +166,7 @@ def test_smtp_settings_from_the_realm_with_environment_overrides() -> None:
 
     env = Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_SMTP_HOST": "mail.internal",
             "MFA_RECOVERY_SMTP_PORT": "2525",
             "MFA_RECOVERY_SMTP_FROM": "security@acme.example",
@@ -188,7 +190,7 @@ def test_smtp_settings_from_the_realm_with_environment_overrides() -> None:
 def test_smtp_password_from_a_file(tmp_path: Any) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text("from-file\n")
-    assert Settings.from_env({"MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}).smtp_password == "from-file"
+    assert Settings.from_env({**DEV_ENV, "MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}).smtp_password == "from-file"
 
 
 # --- delivery -------------------------------------------------------------------------------------------------
@@ -381,6 +383,7 @@ def test_no_sender_thread_when_notifications_are_off(app: Flask) -> None:
 
 def test_cli_send_pending(tmp_path: Any, smtp_server: MailSink) -> None:
     env = {
+        **DEV_ENV,
         "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
         "MFA_RECOVERY_SMTP_HOST": "127.0.0.1",
         "MFA_RECOVERY_SMTP_PORT": str(smtp_server.port),

@@ -9,7 +9,7 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 
-from .support import REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"
@@ -209,7 +209,9 @@ def test_unexpected_error_is_500_json_without_traceback(
 
 def test_apps_do_not_share_state(tmp_path: Any, clock: FakeClock, fast_hasher: CodeHasher) -> None:
     def settings(name: str) -> Settings:
-        return Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / name), "MFA_RECOVERY_NOTIFICATIONS": "off"})
+        return Settings.from_env(
+            {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / name), "MFA_RECOVERY_NOTIFICATIONS": "off"}
+        )
 
     a = create_app(settings("a"), clock=clock, hasher=fast_hasher)
     b = create_app(settings("b"), clock=clock, hasher=fast_hasher)

@@ -47,7 +47,7 @@ def create_app(
         ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
         (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
-    settings = settings or Settings.from_env(os.environ)
+    settings = settings or Settings.from_env(os.environ, serving=True)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
     services = build_services(

@@ -19,6 +19,7 @@ from ..realm_keys import RealmKeyCache
 from ..services import Directory, build_services, utc_now
 from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
 from .admin_ui.oidc import OidcClient
+from .answer_signature import sign_bridge_answer
 from .errors import register_error_handlers
 
 MAX_CONTENT_LENGTH = 16 * 1024
@@ -65,6 +66,9 @@ def create_app(
     for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
         app.register_blueprint(blueprint)
     admin_ui.register(app, services, oidc=admin_ui_oidc)
+    # Flask runs after_request hooks in reverse order of registration: the signature, registered first, sees the
+    # final body.
+    app.after_request(sign_bridge_answer)
     app.after_request(_security_headers)
     if settings.notifications_enabled:
         app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender()).start()

@@ -21,6 +21,7 @@ from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
 from .admin_ui.oidc import OidcClient
 from .answer_signature import sign_bridge_answer
 from .errors import register_error_handlers
+from .listeners import ListenerSplit, keep_to_listener
 
 MAX_CONTENT_LENGTH = 16 * 1024
 
@@ -63,6 +64,9 @@ def create_app(
     )
     app.extensions["mfa_recovery"] = services
     register_error_handlers(app)
+    app.before_request(keep_to_listener)
+    if settings.bridge_port is not None:
+        app.wsgi_app = ListenerSplit(app.wsgi_app, settings.bridge_port)  # type: ignore[method-assign]
     for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
         app.register_blueprint(blueprint)
     admin_ui.register(app, services, oidc=admin_ui_oidc)

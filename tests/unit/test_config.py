@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -259,15 +260,24 @@ def test_repr_hides_secrets() -> None:
     assert DEVELOPMENT_CODE_PEPPER not in text and "PRIVATE KEY" not in text and "answer" not in text
 
 
+def without_sidecar_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scripts/test.sh exports the test instance's settings; these tests set their own."""
+    for name in [name for name in os.environ if name.startswith("MFA_RECOVERY_")]:
+        monkeypatch.delenv(name)
+
+
 def test_app_refuses_to_start_in_production_with_dev_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mfa_recovery.web.app import create_app
 
+    without_sidecar_environment(monkeypatch)
     for name, value in {**STRONG, "MFA_RECOVERY_CODE_PEPPER": DEVELOPMENT_CODE_PEPPER}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MFA_RECOVERY_BRIDGE_PORT", "18992")
     monkeypatch.setenv("MFA_RECOVERY_DATA_DIR", str(tmp_path))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as info:
         create_app()
+    [line] = info.value.problems
+    assert line.startswith("MFA_RECOVERY_CODE_PEPPER is the public development default")
     assert not (tmp_path / "mfa-recovery.db").exists()
 
 
@@ -276,12 +286,14 @@ def test_app_refuses_to_start_in_production_without_a_bridge_port(
 ) -> None:
     from mfa_recovery.web.app import create_app
 
+    without_sidecar_environment(monkeypatch)
     for name, value in STRONG.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("MFA_RECOVERY_BRIDGE_PORT", raising=False)
     monkeypatch.setenv("MFA_RECOVERY_DATA_DIR", str(tmp_path))
-    with pytest.raises(ConfigError, match="BRIDGE_PORT"):
+    with pytest.raises(ConfigError) as info:
         create_app()
+    [line] = info.value.problems
+    assert line.startswith("MFA_RECOVERY_BRIDGE_PORT (or serve --bridge-port) is required in production")
 
 
 def test_employee_link_settings() -> None:

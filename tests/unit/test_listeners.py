@@ -156,8 +156,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]
     """``mfa-recovery serve --port P --bridge-port Q`` on two free loopback ports."""
     main, bridge = free_port(), free_port()
     data = tmp_path_factory.mktemp("served")
-    env = {**os.environ, **DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(data), "MFA_RECOVERY_NOTIFICATIONS": "off"}
-    env.pop("MFA_RECOVERY_BRIDGE_PORT", None)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("MFA_RECOVERY_")}
+    env.update(DEV_ENV, MFA_RECOVERY_DATA_DIR=str(data), MFA_RECOVERY_NOTIFICATIONS="off")
     executable = str(Path(sys.executable).with_name("mfa-recovery"))
     command = [executable, "serve", "--port", str(main), "--bridge-port", str(bridge), "--workers", "1"]
     with open(data / "serve.log", "wb") as log:

@@ -2,8 +2,9 @@
 
 Run by hand (not part of the test suite):  python bench/bridge_verify.py
 
-It starts its own sidecar (``mfa-recovery serve`` on 127.0.0.1, a temporary SQLite store, its own port and bridge
-secret), issues backup codes to a few users in that store, then posts ``/bridge/v1/backup-codes/verify`` from 1, 4
+It starts its own sidecar (``mfa-recovery serve`` on 127.0.0.1, a temporary SQLite store, its own ports) and, in
+place of Keycloak, a loopback JWKS endpoint of a realm ``bench`` whose RSA key signs the bridge tokens; it issues
+backup codes to a few users in that store, then posts ``/bridge/v1/backup-codes/verify`` from 1, 4
 and 16 concurrent clients (threads, one ``requests.Session`` each, a fresh bridge token per call as the Keycloak
 bridge makes them). Most codes are wrong ones for a user who has a set, so each call costs one real argon2id
 verification (a miss runs the dummy verification); one call in 16 uses a valid code. Each level is bounded by a
@@ -14,6 +15,7 @@ request count and by time. Next to it, the same run measures argon2id verificati
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import secrets
@@ -26,18 +28,21 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
 
 from mfa_recovery.backup_codes.codes import generate_code
 from mfa_recovery.backup_codes.hashing import MEMORY_COST_KIB, PARALLELISM, TIME_COST, CodeHasher
+from mfa_recovery.bridge_auth.tokens import TOKEN_TYPE
 from mfa_recovery.config import Settings
 from mfa_recovery.services import build_services
-from tests.support.stack import SidecarServer
+from tests.support.stack import SidecarServer, write_new_answer_key
 
 VERIFY_PATH = "/bridge/v1/backup-codes/verify"
 REALM = "bench"
@@ -53,8 +58,42 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def bridge_token(secret: str, user_id: str, realm: str = REALM, path: str = VERIFY_PATH) -> str:
-    """A bridge token as docs/architecture.md defines it (HS256, one call, 30 s)."""
+KEY_ID = "bench-key"
+
+
+class RealmKeys:
+    """The realm's signing key, and its JWKS served on a loopback port as Keycloak serves it."""
+
+    def __init__(self) -> None:
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        body = json.dumps({"keys": [{**jwk, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}).encode()
+        certs_path = f"/realms/{REALM}/protocol/openid-connect/certs"
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                found = self.path == certs_path
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body if found else b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def bridge_token(key: rsa.RSAPrivateKey, user_id: str, realm: str = REALM, path: str = VERIFY_PATH) -> str:
+    """A bridge token as docs/architecture.md defines it (RS256 by the realm's key, one call, 30 s)."""
     now = int(time.time())
     claims = {
         "iss": "mfa-recovery-bridge",
@@ -68,7 +107,7 @@ def bridge_token(secret: str, user_id: str, realm: str = REALM, path: str = VERI
         "exp": now + 30,
         "jti": secrets.token_urlsafe(16),
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID, "typ": TOKEN_TYPE})
 
 
 # --- raw argon2id --------------------------------------------------------------------------------------------
@@ -97,22 +136,26 @@ def raw_rate(hasher: CodeHasher, threads: int, seconds: float) -> float:
 @dataclass
 class Sidecar:
     port: int
+    bridge_port: int
     workers: int
     directory: Path
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    realm_keys: RealmKeys
     pepper: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     server: SidecarServer | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The bridge API."""
+        return f"http://127.0.0.1:{self.bridge_port}"
 
     @property
     def environ(self) -> dict[str, str]:
         env = {name: value for name, value in os.environ.items() if not name.startswith("MFA_RECOVERY_")}
         env.update(
+            MFA_RECOVERY_ENV="development",
             MFA_RECOVERY_DATABASE_URL=f"sqlite:///{self.directory / 'bench.db'}",
-            MFA_RECOVERY_BRIDGE_SECRET=self.secret,
+            MFA_RECOVERY_KEYCLOAK_URL=self.realm_keys.keycloak_url,
+            MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE=str(self.directory / "answer-signing-key.pem"),
             MFA_RECOVERY_CODE_PEPPER=self.pepper,
             # Wrong codes are the point of the exercise: keep the per-user limit out of the way.
             MFA_RECOVERY_FAILURE_LIMIT="1000",
@@ -120,7 +163,9 @@ class Sidecar:
         return env
 
     def start(self) -> None:
-        self.server = SidecarServer(self.port, self.environ, self.directory / "sidecar.log", workers=self.workers)
+        self.server = SidecarServer(
+            self.port, self.environ, self.directory / "sidecar.log", workers=self.workers, bridge_port=self.bridge_port
+        )
         self.server.start()
 
     def stop(self) -> None:
@@ -180,7 +225,7 @@ def run_level(sidecar: Sidecar, workload: Workload, clients: int, max_requests: 
         start_line.wait()
         while take():
             user, code = workload.next()
-            headers = {"Authorization": f"Bearer {bridge_token(sidecar.secret, user)}"}
+            headers = {"Authorization": f"Bearer {bridge_token(sidecar.realm_keys.private_key, user)}"}
             body = {"code": code, "ip": "127.0.0.1", "user_agent": "mfa-recovery-bench/1.0"}
             began = time.perf_counter()
             response = http.post(f"{sidecar.url}{VERIFY_PATH}", json=body, headers=headers, timeout=30)
@@ -216,6 +261,7 @@ def issue_codes(sidecar: Sidecar) -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=28181)
+    parser.add_argument("--bridge-port", type=int, default=28182)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores)")
     parser.add_argument("--levels", default="1,4,16", help="concurrent clients, comma-separated")
     parser.add_argument("--requests", type=int, default=400, help="at most this many calls per level")
@@ -229,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     raw_before = (raw_rate(hasher, 1, args.raw_seconds), raw_rate(hasher, cores, args.raw_seconds))
 
     with tempfile.TemporaryDirectory(prefix="mfa-bench-") as directory:
-        sidecar = Sidecar(args.port, args.workers, Path(directory))
+        realm_keys = RealmKeys()
+        sidecar = Sidecar(args.port, args.bridge_port, args.workers, Path(directory), realm_keys)
+        write_new_answer_key(Path(directory) / "answer-signing-key.pem")
         codes = issue_codes(sidecar)
         workload = Workload(codes)
         sidecar.start()
@@ -240,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 measured.append(run_level(sidecar, workload, clients, args.requests, args.seconds))
         finally:
             sidecar.stop()
+            realm_keys.stop()
 
     raw_after = (raw_rate(hasher, 1, args.raw_seconds), raw_rate(hasher, cores, args.raw_seconds))
     raw_single = (raw_before[0] + raw_after[0]) / 2

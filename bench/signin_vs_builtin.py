@@ -3,10 +3,10 @@
 Run by hand (not part of the test suite):  python bench/signin_vs_builtin.py
 
 It starts the bench instance (``MFA_RECOVERY_INSTANCE=bench scripts/keycloak.sh start``, Keycloak on 28080/29000
-with a fresh database) and a sidecar of its own on 28081, with fresh secrets, and stops both at the end. In realm
-``acme`` it adds a browser flow for Keycloak's built-in recovery codes (username + password, then a conditional
-2FA subflow with ``auth-recovery-authn-code-form``), bound to a second public client, so both methods run in the
-same realm, theme and policies; only the flow differs.
+with a fresh database) and a sidecar of its own on 28081 (bridge API on 28082), with fresh secrets, and stops both
+at the end. In realm ``acme`` it adds a browser flow for Keycloak's built-in recovery codes (username + password,
+then a conditional 2FA subflow with ``auth-recovery-authn-code-form``), bound to a second public client, so both
+methods run in the same realm, theme and policies; only the flow differs.
 
 - ours: password, the OTP page, "Use backup code/email", a backup code (issued with ``mfa-recovery codes issue``);
 - built-in: password, then a recovery code (the user got the codes through the CONFIGURE_RECOVERY_AUTHN_CODES
@@ -46,7 +46,7 @@ from keycloak import KeycloakAdmin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
 
 from tests.support.employees import otp_credential
-from tests.support.stack import SidecarServer
+from tests.support.stack import SidecarServer, write_new_answer_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
@@ -202,7 +202,13 @@ def sign_in_with_totp(keycloak_url: str, username: str, password: str, totp_secr
 
 def instance_settings() -> dict[str, str]:
     """The bench instance's ports and directory, from scripts/common.sh (one place defines them)."""
-    names = ("MFA_RECOVERY_KEYCLOAK_URL", "MFA_RECOVERY_SIDECAR_PORT", "MFA_RECOVERY_SMTP_PORT", "MFA_INSTANCE_DIR")
+    names = (
+        "MFA_RECOVERY_KEYCLOAK_URL",
+        "MFA_RECOVERY_SIDECAR_PORT",
+        "MFA_RECOVERY_BRIDGE_PORT",
+        "MFA_RECOVERY_SMTP_PORT",
+        "MFA_INSTANCE_DIR",
+    )
     script = f"source {SCRIPTS / 'common.sh'}; " + "; ".join(f'echo "{name}=${name}"' for name in names)
     env = dict(os.environ, MFA_RECOVERY_INSTANCE=INSTANCE)
     output = subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True).stdout
@@ -214,15 +220,19 @@ class Stack:
         settings = instance_settings()
         self.keycloak_url = settings["MFA_RECOVERY_KEYCLOAK_URL"]
         self.sidecar_port = int(settings["MFA_RECOVERY_SIDECAR_PORT"])
+        self.bridge_port = int(settings["MFA_RECOVERY_BRIDGE_PORT"])
         self.instance_dir = Path(settings["MFA_INSTANCE_DIR"])
         self.admin_username = "bench-admin"
         self.admin_password = secrets.token_urlsafe(18)
         self.environ = {name: value for name, value in os.environ.items() if not name.startswith("MFA_RECOVERY_")}
         self.environ.update(
             MFA_RECOVERY_INSTANCE=INSTANCE,
+            MFA_RECOVERY_ENV="development",
             KC_BOOTSTRAP_ADMIN_USERNAME=self.admin_username,
             KC_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
-            MFA_RECOVERY_BRIDGE_SECRET=secrets.token_urlsafe(36),
+            # A fresh answer signing key; Keycloak's script reads its public key from the same file.
+            MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE=str(data_dir / "answer-signing-key.pem"),
+            MFA_RECOVERY_BRIDGE_PORT=str(self.bridge_port),
             MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET=secrets.token_urlsafe(24),
             MFA_RECOVERY_CODE_PEPPER=secrets.token_urlsafe(36),
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
@@ -232,7 +242,10 @@ class Stack:
         )
         if "MFA_RECOVERY_SKIP_BRIDGE_BUILD" in os.environ:
             self.environ["MFA_RECOVERY_SKIP_BRIDGE_BUILD"] = os.environ["MFA_RECOVERY_SKIP_BRIDGE_BUILD"]
-        self.sidecar = SidecarServer(self.sidecar_port, self.environ, data_dir / "sidecar.log")
+        write_new_answer_key(data_dir / "answer-signing-key.pem")
+        self.sidecar = SidecarServer(
+            self.sidecar_port, self.environ, data_dir / "sidecar.log", bridge_port=self.bridge_port
+        )
 
     def keycloak(self, command: str, **extra: str) -> None:
         # Its messages go to stderr, so stdout carries only the table.

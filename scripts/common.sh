@@ -14,31 +14,45 @@ KEYCLOAK_ZIP="$MFA_CACHE/dist/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
 KEYCLOAK_PRISTINE="$MFA_CACHE/keycloak-$KEYCLOAK_VERSION"
 KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
 
+# The sidecar listens on two ports: MFA_RECOVERY_SIDECAR_PORT (admin API, admin UI, health) and
+# MFA_RECOVERY_BRIDGE_PORT (the bridge API, for Keycloak only).
 case "$MFA_INSTANCE" in
-    test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_smtp_port=11025 ;;
-    bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_smtp_port=21025 ;;
-    *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_smtp_port=1025 ;;
+    test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_bridge_port=18082; default_smtp_port=11025 ;;
+    bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_bridge_port=28082; default_smtp_port=21025 ;;
+    *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_bridge_port=8082;  default_smtp_port=1025 ;;
 esac
 export MFA_RECOVERY_KEYCLOAK_PORT="${MFA_RECOVERY_KEYCLOAK_PORT:-$default_kc_port}"
 export MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT="${MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT:-$default_mgmt_port}"
 export MFA_RECOVERY_SIDECAR_PORT="${MFA_RECOVERY_SIDECAR_PORT:-$default_sidecar_port}"
+export MFA_RECOVERY_BRIDGE_PORT="${MFA_RECOVERY_BRIDGE_PORT:-$default_bridge_port}"
 export MFA_RECOVERY_SMTP_PORT="${MFA_RECOVERY_SMTP_PORT:-$default_smtp_port}"
 export MFA_RECOVERY_SMTP_HOST="${MFA_RECOVERY_SMTP_HOST:-127.0.0.1}"
 export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
+# The sidecar as browsers reach it (the admin UI; the realm import's redirect URIs use this name).
 export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
+# The bridge API: what Keycloak's --spi-authenticator--mfa-recovery--sidecar-url gets.
+export MFA_RECOVERY_BRIDGE_URL="http://127.0.0.1:$MFA_RECOVERY_BRIDGE_PORT"
+
+# The sidecar runs in production mode unless told otherwise; the scripts run development instances unless
+# MFA_RECOVERY_ENV=production is set.
+export MFA_RECOVERY_ENV="${MFA_RECOVERY_ENV:-development}"
+# The sidecar's key that signs its answers to Keycloak: unless given (inline or as a file), one made once per
+# instance (answer_public_key below).
+if [ -z "${MFA_RECOVERY_ANSWER_SIGNING_KEY:-}" ]; then
+    export MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE="${MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE:-$MFA_INSTANCE_DIR/sidecar/answer-signing-key.pem}"
+fi
 
 # --- Development defaults. Clearly not secret: they exist so that a new user's stack starts with no setup. ---
 # In production mode (MFA_RECOVERY_ENV=production) the scripts refuse to fill them in, and the sidecar refuses
 # to start with them.
 DEV_DEFAULT_ADMIN_PASSWORD="admin-dev-only"
-DEV_DEFAULT_BRIDGE_SECRET="dev-only-bridge-secret-change-me-0123456789"
 DEV_DEFAULT_SIDECAR_CLIENT_SECRET="dev-only-keycloak-client-secret-change-me"
 DEV_DEFAULT_ADMIN_UI_CLIENT_SECRET="dev-only-admin-ui-client-secret-change-me"
 
 use_dev_default() {  # NAME VALUE: set NAME to VALUE unless set; refused in production mode
     local name="$1" value="$2"
     if [ -n "${!name:-}" ]; then return 0; fi
-    if [ "${MFA_RECOVERY_ENV:-development}" = "production" ]; then
+    if [ "$MFA_RECOVERY_ENV" = "production" ]; then
         echo "error: $name must be set in production mode (no development default is used)" >&2
         exit 2
     fi
@@ -46,7 +60,6 @@ use_dev_default() {  # NAME VALUE: set NAME to VALUE unless set; refused in prod
 }
 use_dev_default KC_BOOTSTRAP_ADMIN_USERNAME admin
 use_dev_default KC_BOOTSTRAP_ADMIN_PASSWORD "$DEV_DEFAULT_ADMIN_PASSWORD"
-use_dev_default MFA_RECOVERY_BRIDGE_SECRET "$DEV_DEFAULT_BRIDGE_SECRET"
 use_dev_default MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET "$DEV_DEFAULT_SIDECAR_CLIENT_SECRET"
 use_dev_default MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET "$DEV_DEFAULT_ADMIN_UI_CLIENT_SECRET"
 
@@ -88,6 +101,7 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 VENV="$MFA_ROOT/.venv"
 
+
 ensure_python_env() {  # REQUIREMENTS_FILE: a virtualenv in the clone; pip's download cache stays in ~/.cache/pip
     local requirements="$1" stamp
     stamp="$VENV/.installed-$(sha256sum "$requirements" "$MFA_ROOT/sidecar/pyproject.toml" | sha256sum | cut -c1-16)"
@@ -106,4 +120,16 @@ ensure_system_packages() {  # PACKAGE...: install Debian packages that are missi
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+answer_public_key() {  # print the sidecar's answer public key (base64 SPKI); make the private key first if missing
+    [ -x "$VENV/bin/mfa-recovery" ] || ensure_python_env "$MFA_ROOT/requirements.txt"
+    if [ -n "${MFA_RECOVERY_ANSWER_SIGNING_KEY:-}" ]; then
+        printf '%s\n' "$MFA_RECOVERY_ANSWER_SIGNING_KEY" | "$VENV/bin/mfa-recovery" answer-key public /dev/stdin
+    elif [ -f "$MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE" ]; then
+        "$VENV/bin/mfa-recovery" answer-key public "$MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE"
+    else
+        mkdir -p "$(dirname "$MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE")"
+        "$VENV/bin/mfa-recovery" answer-key generate "$MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE"
+    fi
 }

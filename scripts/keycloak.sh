@@ -72,16 +72,18 @@ start() {
     local java_home; java_home="$(pick_java_home)"
     log "starting Keycloak $KEYCLOAK_VERSION ($MFA_INSTANCE) with $("$java_home/bin/java" -version 2>&1 | head -1)"
     local started=$SECONDS
-    # The bridge secret goes through the environment, not the command line, so it stays out of process lists.
+    # The sidecar's answer public key is no secret; the private key must exist before Keycloak starts.
+    local answer_key
+    answer_key="$(answer_public_key)" || { log "cannot read or make the sidecar's answer signing key"; exit 1; }
     JAVA_HOME="$java_home" \
-    KC_SPI_AUTHENTICATOR__MFA_RECOVERY__BRIDGE_SECRET="$MFA_RECOVERY_BRIDGE_SECRET" \
     nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev \
         --http-host=127.0.0.1 \
         --http-port="$MFA_RECOVERY_KEYCLOAK_PORT" \
         --http-management-port="$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT" \
         --health-enabled=true \
         --import-realm \
-        --spi-authenticator--mfa-recovery--sidecar-url="$MFA_RECOVERY_SIDECAR_URL" \
+        --spi-authenticator--mfa-recovery--sidecar-url="$MFA_RECOVERY_BRIDGE_URL" \
+        --spi-authenticator--mfa-recovery--answer-public-key="$answer_key" \
         >"$LOG_FILE" 2>&1 </dev/null &
     echo $! >"$PID_FILE"
     if ! wait_for_url "http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT/health/ready" 240 "$(cat "$PID_FILE")"; then

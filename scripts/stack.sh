@@ -28,7 +28,9 @@ start_sidecar() {
     local pid_file="$MFA_INSTANCE_DIR/sidecar.pid"
     pid_alive "$pid_file" && return 0
     mkdir -p "$SIDECAR_DIR"
+    answer_public_key >/dev/null  # the sidecar and Keycloak share this instance's answer key
     nohup "$VENV/bin/mfa-recovery" serve --host 127.0.0.1 --port "$MFA_RECOVERY_SIDECAR_PORT" \
+        --bridge-port "$MFA_RECOVERY_BRIDGE_PORT" \
         >"$MFA_INSTANCE_DIR/sidecar.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
     if ! wait_for_url "$MFA_RECOVERY_SIDECAR_URL/healthz" 60 "$(cat "$pid_file")"; then
@@ -60,7 +62,7 @@ $("$VENV/bin/mfa-recovery" codes issue --realm acme --user alice | sed 's/^/    
 
   Admin UI (realm admins): $MFA_RECOVERY_SIDECAR_URL/ui/realms/acme/employees  (carol / carol-dev-password)
   Keycloak admin console:  $MFA_RECOVERY_KEYCLOAK_URL/admin/  ($KC_BOOTSTRAP_ADMIN_USERNAME / see KC_BOOTSTRAP_ADMIN_PASSWORD, development default "$DEV_DEFAULT_ADMIN_PASSWORD")
-  Sidecar:                 $MFA_RECOVERY_SIDECAR_URL/healthz
+  Sidecar:                 $MFA_RECOVERY_SIDECAR_URL/healthz  (bridge API for Keycloak only: $MFA_RECOVERY_BRIDGE_URL)
   Mail sink (SMTP):        127.0.0.1:$MFA_RECOVERY_SMTP_PORT, messages saved in $MAILDIR
   Logs:                    $MFA_INSTANCE_DIR/*.log
 
@@ -80,7 +82,7 @@ down() {
 status() {
     local rc=0
     "$MFA_ROOT/scripts/keycloak.sh" status || rc=$?
-    if pid_alive "$MFA_INSTANCE_DIR/sidecar.pid"; then echo "sidecar runs: $MFA_RECOVERY_SIDECAR_URL"; else echo "sidecar is not running"; rc=3; fi
+    if pid_alive "$MFA_INSTANCE_DIR/sidecar.pid"; then echo "sidecar runs: $MFA_RECOVERY_SIDECAR_URL (bridge API $MFA_RECOVERY_BRIDGE_URL)"; else echo "sidecar is not running"; rc=3; fi
     if pid_alive "$MFA_INSTANCE_DIR/mailsink.pid"; then echo "mail sink runs: 127.0.0.1:$MFA_RECOVERY_SMTP_PORT"; else echo "mail sink is not running"; rc=3; fi
     return "$rc"
 }

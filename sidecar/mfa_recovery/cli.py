@@ -1,5 +1,6 @@
 """Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
-``notifications send-pending``, ``db upgrade``, ``service-account grant``, ``serve``."""
+``notifications send-pending``, ``audit verify|show``, ``answer-key generate|public``, ``service-account grant``,
+``db upgrade``, ``serve``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 import click
@@ -17,7 +19,8 @@ from keycloak.exceptions import KeycloakError
 from requests import RequestException
 
 from .audit.log import MAX_PAGE, AuditEvent
-from .config import ConfigError, Settings
+from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
+from .config import PREFIX, ConfigError, Settings
 from .installation.service_account import SERVICE_REALM, GrantError, grant
 from .keycloak_admin import DirectoryUnavailable
 from .notifications.directory import ContactDirectory
@@ -46,7 +49,7 @@ class CliContext:
             try:
                 self._settings = Settings.from_env(self.environ)
             except ConfigError as exc:
-                fail(f"configuration error: {exc}")
+                fail_configuration(exc)
         return self._settings
 
     def services(self) -> Services:
@@ -68,6 +71,11 @@ class CliContext:
 def fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     raise SystemExit(EXIT_USAGE)
+
+
+def fail_configuration(exc: ConfigError) -> NoReturn:
+    """Every problem of the configuration on a line of its own, no traceback."""
+    fail("configuration error:\n" + "\n".join(f"  - {line}" for line in exc.problems))
 
 
 def os_user() -> str:
@@ -402,14 +410,67 @@ def _admin_password(environ: Mapping[str, str]) -> str:
     return getpass.getpass("Password of the master-realm administrator: ")
 
 
+@cli.group("answer-key")
+def answer_key() -> None:
+    """The sidecar's Ed25519 key that signs its answers to Keycloak (MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE)."""
+
+
+@answer_key.command("generate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def answer_key_generate(path: Path) -> None:
+    """Write a new private key to PATH (PEM, mode 0600; never over an existing file) and print its public key."""
+    key, pem = new_private_key_pem()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{path} exists; it is not overwritten (remove it first to make a new key)")
+    except OSError as exc:
+        fail(f"cannot create {path}: {exc.strerror}")
+    with os.fdopen(descriptor, "wb") as file:
+        os.fchmod(file.fileno(), 0o600)  # whatever the umask
+        file.write(pem)
+    click.echo(f"# private key written to {path}; give Keycloak this public key:", err=True)
+    click.echo(public_key_text(key))
+
+
+@answer_key.command("public")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def answer_key_public(path: Path) -> None:
+    """Print the public key of the private key in PATH: standard base64 of its DER SubjectPublicKeyInfo, the value
+    of Keycloak's --spi-authenticator--mfa-recovery--answer-public-key."""
+    try:
+        key = load_private_key(path.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
+    click.echo(public_key_text(key))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8081, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=8081, show_default=True, type=click.IntRange(1, 65535), help="Everything but the bridge API."
+)
+@click.option(
+    "--bridge-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="The bridge API's own port, for Keycloak only (default: MFA_RECOVERY_BRIDGE_PORT; required in production).",
+)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.pass_obj
-def serve(ctx: CliContext, host: str, port: int, workers: int) -> None:
-    """Run the sidecar under gunicorn."""
-    settings = ctx.settings()  # refuse to start on unsafe configuration, before forking workers
+def serve(ctx: CliContext, host: str, port: int, bridge_port: int | None, workers: int) -> None:
+    """Run the sidecar under gunicorn: the bridge API on --bridge-port, the rest on --port."""
+    environ = dict(ctx.environ)
+    if bridge_port is not None:
+        environ[PREFIX + "BRIDGE_PORT"] = str(bridge_port)
+    try:  # refuse to start on unsafe configuration, before forking workers
+        settings = Settings.from_env(environ, serving=True)
+    except ConfigError as exc:
+        fail_configuration(exc)
+    if settings.bridge_port == port:
+        fail(f"--bridge-port must differ from --port ({port}): the bridge API has a port of its own")
     migrate.upgrade(settings.database_url)  # once, before the workers start
     argv = [
         sys.executable, "-m", "gunicorn",
@@ -417,13 +478,16 @@ def serve(ctx: CliContext, host: str, port: int, workers: int) -> None:
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
     ]  # fmt: skip
+    if settings.bridge_port is not None:
+        # One gunicorn, two TCP listeners; the app tells them apart by the accepted socket (web/listeners.py).
+        argv += ["--bind", f"{host}:{settings.bridge_port}"]
     if _gunicorn_has_setting("control_socket_disable"):
         # gunicorn >= 27 opens a control socket at a fixed path under $HOME; two sidecars would collide.
         argv.append("--no-control-socket")
     argv.append("mfa_recovery.web.wsgi:app")
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell
+    os.execve(sys.executable, argv, environ)  # noqa: S606 - fixed argv, no shell
 
 
 def _gunicorn_has_setting(name: str) -> bool:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .bridge_auth.answers import load_private_key
 
 PREFIX = "MFA_RECOVERY_"
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 
-# Development defaults. They are public (they live in this file), so production mode refuses them.
-DEVELOPMENT_BRIDGE_SECRET = "dev-only-bridge-secret-change-me-0123456789"  # noqa: S105
+# Development defaults. They are public (they live in this file), so production mode refuses them. The answer
+# signing key has none: each installation makes its own (``mfa-recovery answer-key generate``).
 DEVELOPMENT_CODE_PEPPER = "dev-only-code-pepper-change-me-0123456789ab"  # noqa: S105
 DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
 # The admin UI's confidential client (``mfa-recovery-admin``); the same public default as scripts/common.sh.
@@ -39,7 +44,28 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConfigError(ValueError):
-    """The configuration is unusable; the application must not start."""
+    """The configuration is unusable; the application must not start. ``problems``: one line per problem."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+T = TypeVar("T")
+
+
+class _Problems:
+    """Collects every problem of a configuration, so that one start names them all."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def check(self, read: Callable[[], T], fallback: T) -> T:
+        try:
+            return read()
+        except ConfigError as exc:
+            self.lines.extend(exc.problems)
+            return fallback
 
 
 def _read_optional_secret(environ: Mapping[str, str], name: str) -> str | None:
@@ -111,6 +137,56 @@ def _public_url(environ: Mapping[str, str], env: str) -> str:
     return url
 
 
+def _keycloak_url(environ: Mapping[str, str], name: str, default: str, env: str) -> str:
+    """A base URL of Keycloak. Production wants https, except on loopback: tokens, keys and the sidecar's client
+    secret travel over it."""
+    key = PREFIX + name
+    url = (environ.get(key) or default).strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"{key} is not a URL: {url!r}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{key} must be an http(s) URL, got {url!r}")
+    if env == PRODUCTION and parts.scheme != "https" and not is_loopback_http(url):
+        raise ConfigError(f"{key} must be https in production (plain http only on loopback), got {url!r}")
+    return url
+
+
+def _answer_signing_key(environ: Mapping[str, str]) -> Ed25519PrivateKey:
+    """The sidecar's Ed25519 key that signs its answers to the bridge; required in every mode, no default."""
+    key = PREFIX + "ANSWER_SIGNING_KEY"
+    pem = _read_optional_secret(environ, "ANSWER_SIGNING_KEY")
+    if not pem:
+        raise ConfigError(
+            f"{key} (or {key}_FILE) is required: the Ed25519 private key (PEM) that signs the answers to Keycloak; "
+            "make one with `mfa-recovery answer-key generate PATH`"
+        )
+    try:
+        return load_private_key(pem.encode("utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+def _bridge_port(environ: Mapping[str, str], env: str, serving: bool) -> int | None:
+    port = _int(environ, "BRIDGE_PORT", 0, 1, 65535) or None
+    if serving and env == PRODUCTION and port is None:
+        raise ConfigError(
+            f"{PREFIX}BRIDGE_PORT (or serve --bridge-port) is required in production: the bridge API gets a port of "
+            "its own that only Keycloak reaches"
+        )
+    return port
+
+
+def _env(environ: Mapping[str, str]) -> str:
+    """Production unless development is asked for by name."""
+    env = environ.get(PREFIX + "ENV") or PRODUCTION
+    if env not in (DEVELOPMENT, PRODUCTION):
+        raise ConfigError(f"{PREFIX}ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, got {env!r}")
+    return env
+
+
 def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = environ.get(PREFIX + name)
     if raw is None or raw == "":
@@ -180,12 +256,15 @@ def _names(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> t
 class Settings:
     env: str
     database_url: str
-    bridge_secret: str
     code_pepper: str
     keycloak_url: str
     keycloak_client_id: str
     keycloak_client_secret: str
     backup_code_count: int
+    # The sidecar's own key: every 200 answer of the bridge API carries its signature (bridge_auth/answers.py).
+    answer_signing_key: Ed25519PrivateKey = field(repr=False, compare=False)
+    # The bridge API's own port (``serve --bridge-port``); None: everything on one port (development only).
+    bridge_port: int | None = None
     # Per-user limit on failed recovery verifications (held in the store, so it spans replicas).
     failure_limit: int = 5
     failure_window_seconds: int = 900
@@ -229,42 +308,56 @@ class Settings:
         return f"Settings(env={self.env!r}, database_url={self.database_url!r}, keycloak_url={self.keycloak_url!r})"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        env = environ.get(PREFIX + "ENV", DEVELOPMENT) or DEVELOPMENT
-        if env not in (DEVELOPMENT, PRODUCTION):
-            raise ConfigError(f"{PREFIX}ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, got {env!r}")
+    def from_env(cls, environ: Mapping[str, str], *, serving: bool = False) -> Settings:
+        """Read the settings; ``serving``: for ``serve`` (production then requires the bridge port). Raises one
+        :class:`ConfigError` naming every problem found."""
+        env = _env(environ)
+        problems = _Problems()
         data_dir = environ.get(PREFIX + "DATA_DIR") or "./var"
         database_url = environ.get(PREFIX + "DATABASE_URL") or (f"sqlite:///{Path(data_dir) / 'mfa-recovery.db'}")
-        keycloak_url = (environ.get(PREFIX + "KEYCLOAK_URL") or "http://127.0.0.1:8080").rstrip("/")
-        keycloak_public_url = (environ.get(PREFIX + "KEYCLOAK_PUBLIC_URL") or keycloak_url).rstrip("/")
+        default_keycloak_url = "http://127.0.0.1:8080"
+        keycloak_url = problems.check(
+            lambda: _keycloak_url(environ, "KEYCLOAK_URL", default_keycloak_url, env), default_keycloak_url
+        )
+        keycloak_public_url = problems.check(
+            lambda: _keycloak_url(environ, "KEYCLOAK_PUBLIC_URL", keycloak_url, env), keycloak_url
+        )
         smtp_host = (environ.get(PREFIX + "SMTP_HOST") or "").strip() or None
-        smtp_user, smtp_password = _smtp_login(environ, smtp_host)
-        return cls(
+        smtp_user, smtp_password = problems.check(lambda: _smtp_login(environ, smtp_host), (None, None))
+        settings = cls(
             env=env,
             database_url=database_url,
-            bridge_secret=_read_secret(environ, "BRIDGE_SECRET", DEVELOPMENT_BRIDGE_SECRET, env),
-            code_pepper=_read_secret(environ, "CODE_PEPPER", DEVELOPMENT_CODE_PEPPER, env),
+            code_pepper=problems.check(lambda: _read_secret(environ, "CODE_PEPPER", DEVELOPMENT_CODE_PEPPER, env), ""),
             keycloak_url=keycloak_url,
             keycloak_client_id=environ.get(PREFIX + "KEYCLOAK_CLIENT_ID") or "mfa-recovery-sidecar",
-            keycloak_client_secret=_read_secret(
-                environ, "KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET, env
+            keycloak_client_secret=problems.check(
+                lambda: _read_secret(environ, "KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET, env), ""
             ),
             # Default code count of realms without saved options (the realm option's own range).
-            backup_code_count=_int(environ, "BACKUP_CODE_COUNT", 10, 5, 20),
-            failure_limit=_int(environ, "FAILURE_LIMIT", 5, 1, 1000),
-            failure_window_seconds=_int(environ, "FAILURE_WINDOW_SECONDS", 900, 1, 7 * 86400),
-            lockout_seconds=_int(environ, "LOCKOUT_SECONDS", 900, 1, 7 * 86400),
-            notifications_enabled=_choice(environ, "NOTIFICATIONS", "on", ("on", "off")) == "on",
+            backup_code_count=problems.check(lambda: _int(environ, "BACKUP_CODE_COUNT", 10, 5, 20), 10),
+            answer_signing_key=problems.check(lambda: _answer_signing_key(environ), None),  # type: ignore[arg-type]
+            bridge_port=problems.check(lambda: _bridge_port(environ, env, serving), None),
+            failure_limit=problems.check(lambda: _int(environ, "FAILURE_LIMIT", 5, 1, 1000), 5),
+            failure_window_seconds=problems.check(
+                lambda: _int(environ, "FAILURE_WINDOW_SECONDS", 900, 1, 7 * 86400), 900
+            ),
+            lockout_seconds=problems.check(lambda: _int(environ, "LOCKOUT_SECONDS", 900, 1, 7 * 86400), 900),
+            notifications_enabled=problems.check(
+                lambda: _choice(environ, "NOTIFICATIONS", "on", ("on", "off")) == "on", False
+            ),
             smtp_host=smtp_host,
-            smtp_port=_int(environ, "SMTP_PORT", 0, 1, 65535) or None,
+            smtp_port=problems.check(lambda: _int(environ, "SMTP_PORT", 0, 1, 65535), 0) or None,
             smtp_from=(environ.get(PREFIX + "SMTP_FROM") or "").strip() or None,
-            smtp_tls=_choice(environ, "SMTP_TLS", "", ("off", "starttls", "ssl")) or None,
+            smtp_tls=problems.check(lambda: _choice(environ, "SMTP_TLS", "", ("off", "starttls", "ssl")), "") or None,
             smtp_user=smtp_user,
             smtp_password=smtp_password,
             keycloak_public_url=keycloak_public_url,
-            employee_link=_employee_link(environ),
+            employee_link=problems.check(lambda: _employee_link(environ), ""),
             admin_clients=_names(environ, "ADMIN_CLIENTS", DEFAULT_ADMIN_CLIENTS),
             admin_ui_client_id=(environ.get(PREFIX + "ADMIN_UI_CLIENT_ID") or "").strip() or DEFAULT_ADMIN_UI_CLIENT_ID,
-            admin_ui_client_secret=_admin_ui_client_secret(environ, env),
-            public_url=_public_url(environ, env),
+            admin_ui_client_secret=problems.check(lambda: _admin_ui_client_secret(environ, env), None),
+            public_url=problems.check(lambda: _public_url(environ, env), DEFAULT_PUBLIC_URL),
         )
+        if problems.lines:
+            raise ConfigError(*problems.lines)
+        return settings

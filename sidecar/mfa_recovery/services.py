@@ -28,6 +28,7 @@ from .backup_email.repository import SqlBackupEmailRepository
 from .backup_email.setup import BackupEmailSetup
 from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
+from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
 from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
@@ -35,6 +36,7 @@ from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
 from .notifications.sender import NotificationSender
 from .notifications.smtp import SmtpOverrides, send, send_promptly
+from .realm_keys import RealmKeyCache
 from .realm_options.repository import SqlRealmOptionsRepository
 from .realm_options.service import RealmOptionsService
 from .recovery_start import RecoveryStart
@@ -56,9 +58,9 @@ def keycloak_directory(settings: Settings) -> KeycloakDirectory:
     return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
 
 
-def admin_token_verifier(settings: Settings) -> AdminTokenVerifier:
+def admin_token_verifier(settings: Settings, keys: RealmKeyCache | None = None) -> AdminTokenVerifier:
     """Keys from the internal URL, issuer checked against the public one (what browsers and tokens use)."""
-    return AdminTokenVerifier(settings.keycloak_url, settings.issuer_base_url, settings.admin_clients)
+    return AdminTokenVerifier(settings.keycloak_url, settings.issuer_base_url, settings.admin_clients, keys=keys)
 
 
 def keycloak_access(settings: Settings) -> RestKeycloakAccess:
@@ -73,6 +75,7 @@ class Services:
     engine: Engine
     backup_codes: BackupCodeService
     replay_guard: StoreReplayGuard
+    bridge_tokens: BridgeTokenVerifier
     audit: AuditLog
     clock: Callable[[], datetime]
     hasher: CodeHasher
@@ -121,12 +124,15 @@ def build_services(
     transport: Transport | None = None,
     admin_keycloak: KeycloakAccess | None = None,
     admin_tokens: AdminTokenVerifier | None = None,
+    realm_keys: RealmKeyCache | None = None,
 ) -> Services:
     """``directory``: Keycloak's admin API (default: a :class:`KeycloakDirectory` from the settings; it connects
     only when asked something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
     the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one.
     ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it, and the check of administrators'
-    tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys)."""
+    tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys). ``realm_keys``:
+    the realms' signing keys, for bridge tokens and (unless ``admin_tokens`` is given) administrators' tokens;
+    by default read from Keycloak's JWKS endpoints under ``settings.keycloak_url``."""
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
@@ -155,11 +161,14 @@ def build_services(
     )
     admin_keycloak = admin_keycloak or keycloak_access(settings)
     policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
+    realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
+    replay_guard = StoreReplayGuard(engine, clock)
     return Services(
         settings=settings,
         engine=engine,
         backup_codes=backup_codes,
-        replay_guard=StoreReplayGuard(engine, clock),
+        replay_guard=replay_guard,
+        bridge_tokens=BridgeTokenVerifier(realm_keys, replay_guard),
         audit=audit,
         clock=clock,
         hasher=hasher,
@@ -175,7 +184,7 @@ def build_services(
         backup_email=BackupEmailSetup(email_store, challenges, realm_options, outbox, audit, clock),
         email_sign_in=email_sign_in,
         supervisor=SupervisorService(directory, realm_options, outbox, audit, clock, settings.employee_link_template),
-        admin_tokens=admin_tokens or admin_token_verifier(settings),
+        admin_tokens=admin_tokens or admin_token_verifier(settings, realm_keys),
         admin_keycloak=admin_keycloak,
         employees=Employees(admin_keycloak, backup_codes, email_store, audit, clock),
         mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),

@@ -17,9 +17,9 @@ READ_LIMIT_SECONDS = 5 + 3  # the bridge's 5 s read timeout plus Keycloak's own 
 
 @pytest.fixture
 def sidecar_hanging(sidecar, stack_config) -> Iterator[None]:
-    """A listener on the sidecar's port that accepts connections and never answers."""
+    """A listener on the sidecar's bridge port (where Keycloak calls) that accepts connections and never answers."""
     sidecar.stop()
-    listener = socket.create_server(("127.0.0.1", stack_config.sidecar_port))
+    listener = socket.create_server(("127.0.0.1", stack_config.bridge_port))
     accepted: list[socket.socket] = []
     stop = threading.Event()
 

@@ -29,6 +29,7 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.store import migrate
 from mfa_recovery.store.tables import metadata
 from tests.support.postgres import PostgresCluster
+from tests.unit.support import DEV_ENV
 
 THREADS = 16
 REALM = "acme"
@@ -59,7 +60,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def services(store_url: str) -> Iterator[Services]:
-    settings = Settings.from_env({"MFA_RECOVERY_DATABASE_URL": store_url})
+    settings = Settings.from_env({**DEV_ENV, "MFA_RECOVERY_DATABASE_URL": store_url})
     built = build_services(settings, hasher=CodeHasher(time_cost=1, memory_cost=1024))
     assert built.engine.dialect.name == store_url.split(":")[0].split("+")[0]
     yield built
@@ -174,7 +175,7 @@ def test_migrations_run_on_postgresql_from_scratch_and_again(empty_postgres_data
     migrate.upgrade(url)  # nothing to do, and no error
     assert_at_head(url)
 
-    settings = Settings.from_env({"MFA_RECOVERY_DATABASE_URL": url})
+    settings = Settings.from_env({**DEV_ENV, "MFA_RECOVERY_DATABASE_URL": url})
     services = build_services(settings, hasher=CodeHasher(time_cost=1, memory_cost=1024))  # upgrades at start too
     try:
         user = new_user()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+from mfa_recovery.bridge_auth.answers import new_private_key_pem
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 INSTANCE = "test"
@@ -28,6 +30,8 @@ _EXPORTED = (
     "MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT",
     "MFA_RECOVERY_SIDECAR_URL",
     "MFA_RECOVERY_SIDECAR_PORT",
+    "MFA_RECOVERY_BRIDGE_URL",
+    "MFA_RECOVERY_BRIDGE_PORT",
     "MFA_RECOVERY_SMTP_PORT",
     "MFA_INSTANCE_DIR",
 )
@@ -36,25 +40,34 @@ _EXPORTED = (
 @dataclass(frozen=True)
 class StackConfig:
     keycloak_url: str
-    sidecar_url: str
+    sidecar_url: str  # the admin API and UI (what browsers reach)
     sidecar_port: int
     smtp_port: int
     instance_dir: Path
     admin_username: str
     admin_password: str
-    bridge_secret: str
     sidecar_client_secret: str
     admin_ui_client_secret: str
+    bridge_url: str  # the bridge API, for Keycloak only
+    bridge_port: int
+
+    @property
+    def answer_key_file(self) -> Path:
+        """The sidecar's answer signing key; Keycloak's script reads its public key from the same file."""
+        return self.instance_dir / "sidecar" / "answer-signing-key.pem"
 
     @property
     def environ(self) -> dict[str, str]:
         """The environment both Keycloak's script and the sidecar are started with."""
         env = dict(os.environ)
+        env.pop("MFA_RECOVERY_ANSWER_SIGNING_KEY", None)  # the run's own key file below
         env.update(
             MFA_RECOVERY_INSTANCE=INSTANCE,
+            MFA_RECOVERY_ENV="development",
             KC_BOOTSTRAP_ADMIN_USERNAME=self.admin_username,
             KC_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
-            MFA_RECOVERY_BRIDGE_SECRET=self.bridge_secret,
+            MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE=str(self.answer_key_file),
+            MFA_RECOVERY_BRIDGE_PORT=str(self.bridge_port),
             MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET=self.sidecar_client_secret,
             MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET=self.admin_ui_client_secret,
             MFA_RECOVERY_PUBLIC_URL=self.sidecar_url,
@@ -67,12 +80,12 @@ class StackConfig:
 
 
 def load_config() -> StackConfig:
-    """Read the test instance's ports from scripts/common.sh; make fresh secrets for this run."""
+    """Read the test instance's ports from scripts/common.sh; make fresh secrets (and answer key) for this run."""
     script = f"source {SCRIPTS / 'common.sh'}; " + "; ".join(f'echo "{name}=${name}"' for name in _EXPORTED)
     env = dict(os.environ, MFA_RECOVERY_INSTANCE=INSTANCE)
     output = subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True).stdout
     values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
-    return StackConfig(
+    config = StackConfig(
         keycloak_url=values["MFA_RECOVERY_KEYCLOAK_URL"],
         sidecar_url=values["MFA_RECOVERY_SIDECAR_URL"],
         sidecar_port=int(values["MFA_RECOVERY_SIDECAR_PORT"]),
@@ -80,10 +93,23 @@ def load_config() -> StackConfig:
         instance_dir=Path(values["MFA_INSTANCE_DIR"]),
         admin_username="test-admin",
         admin_password=secrets.token_urlsafe(18),
-        bridge_secret=secrets.token_urlsafe(36),
         sidecar_client_secret=secrets.token_urlsafe(24),
         admin_ui_client_secret=secrets.token_urlsafe(24),
+        bridge_url=values["MFA_RECOVERY_BRIDGE_URL"],
+        bridge_port=int(values["MFA_RECOVERY_BRIDGE_PORT"]),
     )
+    write_new_answer_key(config.answer_key_file)
+    return config
+
+
+def write_new_answer_key(path: Path) -> None:
+    """A fresh answer signing key at ``path`` (mode 0600), replacing an older one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    _, pem = new_private_key_pem()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
 
 
 class KeycloakServer:
@@ -103,10 +129,19 @@ class KeycloakServer:
 
 
 class SidecarServer:
-    """``mfa-recovery serve`` as a child process on 127.0.0.1, for the tests and the benchmarks."""
+    """``mfa-recovery serve`` as a child process on 127.0.0.1, for the tests and the benchmarks: the admin API and
+    UI on ``port`` (``url``), the bridge API on ``bridge_port`` (``bridge_url``; without one, on ``port`` too)."""
 
-    def __init__(self, port: int, environ: dict[str, str], log_path: Path, workers: int | None = None):
+    def __init__(
+        self,
+        port: int,
+        environ: dict[str, str],
+        log_path: Path,
+        workers: int | None = None,
+        bridge_port: int | None = None,
+    ):
         self.port = port
+        self.bridge_port = bridge_port
         self.environ = environ
         self.log_path = log_path
         self.workers = workers
@@ -117,13 +152,21 @@ class SidecarServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def bridge_url(self) -> str:
+        """Where Keycloak (and a test acting as Keycloak) calls the bridge API."""
+        return f"http://127.0.0.1:{self.bridge_port or self.port}"
+
+    @property
     def executable(self) -> str:
         return str(Path(sys.executable).with_name("mfa-recovery"))
 
     def start(self) -> None:
-        if _answers(f"{self.url}/healthz"):
-            raise RuntimeError(f"something already listens on {self.url}; stop it first")
+        for url in dict.fromkeys((self.url, self.bridge_url)):
+            if _answers(f"{url}/healthz"):
+                raise RuntimeError(f"something already listens on {url}; stop it first")
         command = [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.bridge_port:
+            command += ["--bridge-port", str(self.bridge_port)]
         if self.workers:
             command += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
@@ -141,7 +184,7 @@ class SidecarServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
-            if _answers(f"{self.url}/healthz"):
+            if _answers(f"{self.url}/healthz") and _answers(f"{self.bridge_url}/healthz"):
                 return
             time.sleep(0.2)
         raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
@@ -162,7 +205,9 @@ class SidecarProcess(SidecarServer):
     """The test run's sidecar, on the test instance's port and data directory."""
 
     def __init__(self, config: StackConfig):
-        super().__init__(config.sidecar_port, config.environ, config.instance_dir / "sidecar.log")
+        super().__init__(
+            config.sidecar_port, config.environ, config.instance_dir / "sidecar.log", bridge_port=config.bridge_port
+        )
         self.config = config
 
     @property

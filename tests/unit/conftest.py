@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,13 +17,12 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
 
+from .bridge_issuer import DEFAULT_PATH, BridgeIssuer
 from .support import (
-    BRIDGE_SECRET,
+    DEV_ENV,
     EMPLOYEE,
     PEPPER,
-    REALM,
     SUPERVISOR,
-    USER_ID,
     FakeClock,
     FakeDirectory,
     FakeTransport,
@@ -47,8 +44,8 @@ def clock() -> FakeClock:
 def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
-            "MFA_RECOVERY_BRIDGE_SECRET": BRIDGE_SECRET,
             "MFA_RECOVERY_CODE_PEPPER": PEPPER,
             # No background sender in unit tests (it would call Keycloak); tests that want one enable it.
             "MFA_RECOVERY_NOTIFICATIONS": "off",
@@ -69,44 +66,39 @@ def outgoing() -> FakeTransport:
 
 
 @pytest.fixture
+def bridge_issuer(clock: FakeClock) -> BridgeIssuer:
+    """Keycloak's realms as the bridge tokens' signers: their keys, JWKS endpoints and a minting press."""
+    return BridgeIssuer(clock)
+
+
+@pytest.fixture
 def services(
-    settings: Settings, clock: FakeClock, fast_hasher: CodeHasher, directory: FakeDirectory, outgoing: FakeTransport
+    settings: Settings,
+    clock: FakeClock,
+    fast_hasher: CodeHasher,
+    directory: FakeDirectory,
+    outgoing: FakeTransport,
+    bridge_issuer: BridgeIssuer,
 ) -> Services:
-    svc = build_services(settings, clock=clock, hasher=fast_hasher, directory=directory, transport=outgoing)
+    svc = build_services(
+        settings,
+        clock=clock,
+        hasher=fast_hasher,
+        directory=directory,
+        transport=outgoing,
+        realm_keys=bridge_issuer.realm_keys(),
+    )
     yield svc
     svc.engine.dispose()
 
 
 @pytest.fixture
-def make_token(clock: FakeClock) -> Callable[..., str]:
-    """Build a bridge token; keyword arguments override claims, ``drop`` removes them."""
+def make_token(bridge_issuer: BridgeIssuer) -> Callable[..., str]:
+    """Build a bridge token for ``path``; keyword arguments override claims, ``drop`` removes them (see
+    :meth:`BridgeIssuer.token`)."""
 
-    def _make(
-        path: str = "/bridge/v1/backup-codes/verify",
-        *,
-        secret: str = BRIDGE_SECRET,
-        drop: tuple[str, ...] = (),
-        algorithm: str = "HS256",
-        lifetime: int = 30,
-        **overrides: Any,
-    ) -> str:
-        iat = int(clock().timestamp())
-        claims: dict[str, Any] = {
-            "iss": "mfa-recovery-bridge",
-            "aud": "mfa-recovery-sidecar",
-            "sub": USER_ID,
-            "realm": REALM,
-            "att": "root-session-id.tab-id",
-            "htm": "POST",
-            "htu": path,
-            "iat": iat,
-            "exp": iat + lifetime,
-            "jti": uuid.uuid4().hex,
-        }
-        claims.update(overrides)
-        for name in drop:
-            claims.pop(name)
-        return jwt.encode(claims, secret, algorithm=algorithm)
+    def _make(path: str = DEFAULT_PATH, **kwargs: Any) -> str:
+        return bridge_issuer.token(path, **kwargs)
 
     return _make
 
@@ -122,9 +114,21 @@ def smtp_server() -> Iterator[MailSink]:
 
 @pytest.fixture
 def app(
-    settings: Settings, clock: FakeClock, fast_hasher: CodeHasher, directory: FakeDirectory, outgoing: FakeTransport
+    settings: Settings,
+    clock: FakeClock,
+    fast_hasher: CodeHasher,
+    directory: FakeDirectory,
+    outgoing: FakeTransport,
+    bridge_issuer: BridgeIssuer,
 ) -> Iterator[Flask]:
-    app = create_app(settings, clock=clock, hasher=fast_hasher, directory=directory, transport=outgoing)
+    app = create_app(
+        settings,
+        clock=clock,
+        hasher=fast_hasher,
+        directory=directory,
+        transport=outgoing,
+        realm_keys=bridge_issuer.realm_keys(),
+    )
     yield app
     app.extensions["mfa_recovery"].engine.dispose()
 

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mfa_recovery.bridge_auth.answers import new_private_key_pem
 from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.smtp import SmtpConfig
 from mfa_recovery.supervisor.directory import DirectoryUser
 
-BRIDGE_SECRET = "unit-test-bridge-secret-0123456789abcdef"
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
+# The sidecar's answer signing key for the whole test session, and the environment every unit test's settings
+# start from: development is named explicitly (unset means production).
+ANSWER_KEY, ANSWER_KEY_PEM = new_private_key_pem()
+DEV_ENV = {"MFA_RECOVERY_ENV": "development", "MFA_RECOVERY_ANSWER_SIGNING_KEY": ANSWER_KEY_PEM.decode()}
 REALM = "acme"
 USER_ID = "9b1f0c1e-0000-4000-8000-000000000001"
+
+
+@functools.cache
+def rsa_key(name: str) -> rsa.RSAPrivateKey:
+    """A 2048-bit key per name, made once per test session."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_jwk(name: str, **extra: Any) -> dict[str, Any]:
+    """The public half of :func:`rsa_key` as a realm's JWKS lists it (kid = the name)."""
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key(name).public_key(), as_dict=True)
+    return {**jwk, "kid": name, "use": "sig", "alg": "RS256", **extra}
 
 
 class FakeClock:

@@ -4,7 +4,6 @@ tokens with locally made keys, and Keycloak's admin API in memory with per-admin
 from __future__ import annotations
 
 import copy
-import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -12,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,9 +20,10 @@ from mfa_recovery.admin.keycloak_as_admin import Representation
 from mfa_recovery.admin.tokens import AdminTokenVerifier
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
+from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm
 from mfa_recovery.web.app import create_app
 
-from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport
+from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport, public_jwk, rsa_key
 
 KEYCLOAK_URL = "http://keycloak.internal:8080"
 PUBLIC_URL = "https://sso.acme.example"
@@ -32,17 +31,6 @@ ADMIN_ID = "a0000000-0000-4000-8000-0000000000ad"
 SERVICE = "service-account"
 
 # --- tokens -------------------------------------------------------------------------------------------------------
-
-
-@functools.cache
-def rsa_key(name: str) -> rsa.RSAPrivateKey:
-    """A 2048-bit key per name, made once per test session."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def public_jwk(name: str, **extra: Any) -> dict[str, Any]:
-    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key(name).public_key(), as_dict=True)
-    return {**jwk, "kid": name, "use": "sig", "alg": "RS256", **extra}
 
 
 class FakeIssuer:
@@ -60,10 +48,10 @@ class FakeIssuer:
     def fetch(self, url: str) -> Mapping[str, Any]:
         self.fetches.append(url)
         if self.down:
-            raise KeycloakUnavailable(f"cannot fetch {url}: ConnectionError")
+            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
         realm = url.removeprefix(f"{KEYCLOAK_URL}/realms/").removesuffix("/protocol/openid-connect/certs")
         if realm not in self.keys:
-            raise NotFound(f"no JWKS at {url}")
+            raise NoSuchRealm(f"no JWKS at {url}")
         encryption_key = {**public_jwk("enc-key"), "kid": "enc-key", "use": "enc", "alg": "RSA-OAEP"}
         return {"keys": [public_jwk(name) for name in self.keys[realm]] + [encryption_key]}
 

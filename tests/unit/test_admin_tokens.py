@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mfa_recovery.admin.errors import InvalidToken, KeycloakUnavailable
 from mfa_recovery.admin.identity import Administrator
-from mfa_recovery.admin.tokens import MAX_KEY_AGE_SECONDS
 from mfa_recovery.config import DEFAULT_ADMIN_CLIENTS, Settings
+from mfa_recovery.realm_keys import MAX_KEY_AGE_SECONDS
 from mfa_recovery.services import admin_token_verifier
 
-from .support import REALM
+from .support import DEV_ENV, REALM
 from .test_admin_support import ADMIN_ID, KEYCLOAK_URL, PUBLIC_URL, FakeIssuer, public_jwk, rsa_key
 
 
@@ -222,9 +222,10 @@ def test_a_key_without_alg_serves_the_token_algorithm_that_fits_it(issuer: FakeI
 
 
 def test_accepted_clients_and_the_issuer_come_from_the_settings() -> None:
-    assert Settings.from_env({}).admin_clients == DEFAULT_ADMIN_CLIENTS
+    assert Settings.from_env(DEV_ENV).admin_clients == DEFAULT_ADMIN_CLIENTS
     settings = Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_ADMIN_CLIENTS": " ops-portal , admin-cli,,ops-portal",
             "MFA_RECOVERY_KEYCLOAK_URL": KEYCLOAK_URL,
             "MFA_RECOVERY_KEYCLOAK_PUBLIC_URL": PUBLIC_URL + "/",
@@ -234,4 +235,4 @@ def test_accepted_clients_and_the_issuer_come_from_the_settings() -> None:
     verifier = admin_token_verifier(settings)
     assert verifier.issuer("master") == f"{PUBLIC_URL}/realms/master"
     assert verifier.jwks_url(REALM) == f"{KEYCLOAK_URL}/realms/acme/protocol/openid-connect/certs"
-    assert Settings.from_env({"MFA_RECOVERY_KEYCLOAK_URL": KEYCLOAK_URL}).issuer_base_url == KEYCLOAK_URL
+    assert Settings.from_env({**DEV_ENV, "MFA_RECOVERY_KEYCLOAK_URL": KEYCLOAK_URL}).issuer_base_url == KEYCLOAK_URL

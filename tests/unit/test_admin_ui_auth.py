@@ -16,7 +16,7 @@ from mfa_recovery.config import Settings
 from mfa_recovery.store.tables import ui_sessions
 from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME
 
-from .support import REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 from .test_admin_support import PUBLIC_URL
 from .test_admin_ui_support import CLIENT_ID, SIDECAR_URL, UI, UiHarness, close, form_of, make_ui
 
@@ -273,9 +273,9 @@ def test_ui_not_configured_says_so(settings: Settings, clock: FakeClock, fast_ha
     app = create_app(
         Settings.from_env(
             {
+                **DEV_ENV,
                 "MFA_RECOVERY_ENV": "production",
                 "MFA_RECOVERY_DATABASE_URL": settings.database_url,
-                "MFA_RECOVERY_BRIDGE_SECRET": "b" * 32,
                 "MFA_RECOVERY_CODE_PEPPER": "p" * 32,
                 "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET": "k" * 32,
                 "MFA_RECOVERY_NOTIFICATIONS": "off",

@@ -9,11 +9,12 @@ import pytest
 
 from mfa_recovery.config import DEVELOPMENT_ADMIN_UI_CLIENT_SECRET, ConfigError, Settings, is_loopback_http
 
+from .support import DEV_ENV
 from .test_config import STRONG as PRODUCTION  # production with strong secrets, none for the UI
 
 
 def test_development_defaults() -> None:
-    settings = Settings.from_env({})
+    settings = Settings.from_env(DEV_ENV)
     assert settings.admin_ui_client_id == "mfa-recovery-admin"
     assert settings.admin_ui_client_secret == DEVELOPMENT_ADMIN_UI_CLIENT_SECRET
     assert DEVELOPMENT_ADMIN_UI_CLIENT_SECRET.startswith("dev-only-")
@@ -26,6 +27,7 @@ def test_overrides_and_the_file_variant(tmp_path: Path) -> None:
     secret.write_text("s" * 40 + "\n")
     settings = Settings.from_env(
         {
+            **DEV_ENV,
             **PRODUCTION,
             "MFA_RECOVERY_ADMIN_UI_CLIENT_ID": "ops-console",
             "MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET_FILE": str(secret),
@@ -39,10 +41,10 @@ def test_overrides_and_the_file_variant(tmp_path: Path) -> None:
 def test_production_refuses_a_public_or_short_secret_and_runs_without_the_ui_when_unset() -> None:
     name = "MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET"
     with pytest.raises(ConfigError, match=f"{name}.*development default"):
-        Settings.from_env({**PRODUCTION, name: DEVELOPMENT_ADMIN_UI_CLIENT_SECRET})
+        Settings.from_env({**DEV_ENV, **PRODUCTION, name: DEVELOPMENT_ADMIN_UI_CLIENT_SECRET})
     with pytest.raises(ConfigError, match=f"{name}.*at least 32 bytes"):
-        Settings.from_env({**PRODUCTION, name: "x" * 31})
-    assert Settings.from_env(PRODUCTION).admin_ui_client_secret is None
+        Settings.from_env({**DEV_ENV, **PRODUCTION, name: "x" * 31})
+    assert Settings.from_env({**DEV_ENV, **PRODUCTION}).admin_ui_client_secret is None
 
 
 @pytest.mark.parametrize(
@@ -50,14 +52,16 @@ def test_production_refuses_a_public_or_short_secret_and_runs_without_the_ui_whe
 )
 def test_public_url_must_be_a_base_url(url: str) -> None:
     with pytest.raises(ConfigError, match="MFA_RECOVERY_PUBLIC_URL"):
-        Settings.from_env({"MFA_RECOVERY_PUBLIC_URL": url})
+        Settings.from_env({**DEV_ENV, "MFA_RECOVERY_PUBLIC_URL": url})
 
 
 def test_production_wants_https_except_on_loopback() -> None:
     with pytest.raises(ConfigError, match="https in production"):
-        Settings.from_env({**PRODUCTION, "MFA_RECOVERY_PUBLIC_URL": "http://mfa.acme.example"})
-    assert Settings.from_env({**PRODUCTION, "MFA_RECOVERY_PUBLIC_URL": "http://localhost:8081"}).public_url
-    assert Settings.from_env({"MFA_RECOVERY_PUBLIC_URL": "http://mfa.acme.example"}).public_url  # development
+        Settings.from_env({**DEV_ENV, **PRODUCTION, "MFA_RECOVERY_PUBLIC_URL": "http://mfa.acme.example"})
+    assert Settings.from_env({**DEV_ENV, **PRODUCTION, "MFA_RECOVERY_PUBLIC_URL": "http://localhost:8081"}).public_url
+    assert Settings.from_env(
+        {**DEV_ENV, "MFA_RECOVERY_PUBLIC_URL": "http://mfa.acme.example"}
+    ).public_url  # development
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from mfa_recovery.store import migrate
 from mfa_recovery.store.engine import make_engine
 from mfa_recovery.store.tables import audit_events
 
-from .support import FakeClock
+from .support import DEV_ENV, FakeClock
 
 T0 = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -579,7 +579,7 @@ def test_latest_recovery_per_user_in_one_query(audit: AuditLog, tick: FakeClock,
 
 @pytest.fixture
 def environ(tmp_path: Path) -> dict[str, str]:
-    return {"MFA_RECOVERY_DATA_DIR": str(tmp_path / "data")}
+    return {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data")}
 
 
 def run_cli(environ: dict[str, str], args: list[str]):  # type: ignore[no-untyped-def]

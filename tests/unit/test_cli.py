@@ -1,17 +1,22 @@
+import base64
 import re
+import stat
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from mfa_recovery.bridge_auth.answers import load_private_key, public_key_text
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.cli import CliContext, cli
-from mfa_recovery.config import DEVELOPMENT_BRIDGE_SECRET, Settings
+from mfa_recovery.config import DEVELOPMENT_CODE_PEPPER, Settings
 from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.services import build_services
 
+from .support import DEV_ENV, FakeTransport, code_in
 from .support import FakeDirectory as FakeKeycloak
-from .support import FakeTransport, code_in
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 
@@ -29,7 +34,7 @@ class FakeDirectory:
 
 @pytest.fixture
 def environ(tmp_path: Path) -> dict[str, str]:
-    return {"MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"), "MFA_RECOVERY_BACKUP_CODE_COUNT": "5"}
+    return {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"), "MFA_RECOVERY_BACKUP_CODE_COUNT": "5"}
 
 
 def run(environ: dict[str, str], args: list[str], directory: FakeDirectory | None = None):  # type: ignore[no-untyped-def]
@@ -79,11 +84,33 @@ def test_keycloak_down_exits_2(environ: dict[str, str]) -> None:
 
 
 def test_production_with_dev_secret_refuses(environ: dict[str, str]) -> None:
-    env = {**environ, "MFA_RECOVERY_ENV": "production", "MFA_RECOVERY_BRIDGE_SECRET": DEVELOPMENT_BRIDGE_SECRET}
-    for args in (["db", "upgrade"], ["serve", "--port", "18998"]):
+    env = {**environ, "MFA_RECOVERY_ENV": "production", "MFA_RECOVERY_CODE_PEPPER": DEVELOPMENT_CODE_PEPPER}
+    for args in (["db", "upgrade"], ["serve", "--port", "18998", "--bridge-port", "18999"]):
         result = run(env, args)
         assert result.exit_code == 2
         assert "configuration error" in result.stderr
+        assert "MFA_RECOVERY_CODE_PEPPER is the public development default" in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_serve_names_every_problem_on_a_line_of_its_own(environ: dict[str, str]) -> None:
+    env = {
+        "MFA_RECOVERY_DATA_DIR": environ["MFA_RECOVERY_DATA_DIR"],
+        "MFA_RECOVERY_KEYCLOAK_URL": "http://keycloak.internal:8080",
+    }  # production by default: nothing else set
+    result = run(env, ["serve", "--port", "18998"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: configuration error:"
+    for name in (
+        "MFA_RECOVERY_KEYCLOAK_URL must be https",
+        "MFA_RECOVERY_CODE_PEPPER (or MFA_RECOVERY_CODE_PEPPER_FILE) is required",
+        "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET (or",
+        "MFA_RECOVERY_ANSWER_SIGNING_KEY (or",
+        "MFA_RECOVERY_BRIDGE_PORT (or serve --bridge-port) is required",
+    ):
+        assert [line for line in lines if line.startswith(f"  - {name}")], name
+    assert "Traceback" not in result.output
 
 
 def test_db_upgrade_is_idempotent(environ: dict[str, str], tmp_path: Path) -> None:
@@ -219,3 +246,52 @@ def test_backup_email_show(environ: dict[str, str]) -> None:
 def test_backup_email_show_wants_one_user(environ: dict[str, str], args: list[str]) -> None:
     result = run(environ, ["backup-email", "show", "--realm", "acme", *args])
     assert result.exit_code == 2 and "exactly one of --user and --user-id" in result.stderr
+
+
+# --- answer-key ---------------------------------------------------------------------------------------------------
+
+
+def test_answer_key_generate_writes_a_private_key_0600_and_prints_only_the_public_key(tmp_path: Path) -> None:
+    path = tmp_path / "answer-signing-key.pem"
+    result = CliRunner().invoke(cli, ["answer-key", "generate", str(path)], obj=CliContext(environ={}))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    key = load_private_key(path.read_bytes())
+    [line] = result.stdout.splitlines()
+    assert line == public_key_text(key)
+    spki = serialization.load_der_public_key(base64.b64decode(line, validate=True))
+    assert isinstance(spki, Ed25519PublicKey)
+    assert spki.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    ) == key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert Settings.from_env(
+        {**DEV_ENV, "MFA_RECOVERY_ANSWER_SIGNING_KEY": "", "MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE": str(path)}
+    )
+
+
+def test_answer_key_generate_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "key.pem"
+    path.write_text("precious")
+    result = CliRunner().invoke(cli, ["answer-key", "generate", str(path)], obj=CliContext(environ={}))
+    assert result.exit_code == 2
+    assert "exists" in result.stderr and result.stdout == ""
+    assert path.read_text() == "precious"
+
+
+def test_answer_key_public_prints_the_same_public_key(tmp_path: Path) -> None:
+    path = tmp_path / "key.pem"
+    generated = CliRunner().invoke(cli, ["answer-key", "generate", str(path)], obj=CliContext(environ={}))
+    shown = CliRunner().invoke(cli, ["answer-key", "public", str(path)], obj=CliContext(environ={}))
+    assert shown.exit_code == 0
+    assert shown.stdout == generated.stdout
+    assert shown.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize("content", [None, b"not a key"])
+def test_answer_key_public_of_a_missing_or_wrong_file_fails_clearly(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "key.pem"
+    if content is not None:
+        path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["answer-key", "public", str(path)], obj=CliContext(environ={}))
+    assert result.exit_code == 2
+    assert result.stdout == "" and "Traceback" not in result.output

@@ -13,7 +13,7 @@ from mfa_recovery.config import ConfigError, Settings
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import recovery_failures
 
-from .support import REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 WRONG = "0000-0000-00"
@@ -28,10 +28,11 @@ def fail_times(call: Callable[..., Any], times: int, **claims: Any) -> list[dict
 
 
 def test_settings_from_the_environment() -> None:
-    s = Settings.from_env({})
+    s = Settings.from_env(DEV_ENV)
     assert (s.failure_limit, s.failure_window_seconds, s.lockout_seconds) == (5, 900, 900)
     s = Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_FAILURE_LIMIT": "3",
             "MFA_RECOVERY_FAILURE_WINDOW_SECONDS": "60",
             "MFA_RECOVERY_LOCKOUT_SECONDS": "120",
@@ -40,7 +41,7 @@ def test_settings_from_the_environment() -> None:
     assert (s.failure_limit, s.failure_window_seconds, s.lockout_seconds) == (3, 60, 120)
     for name in ("FAILURE_LIMIT", "FAILURE_WINDOW_SECONDS", "LOCKOUT_SECONDS"):
         with pytest.raises(ConfigError, match=name):
-            Settings.from_env({f"MFA_RECOVERY_{name}": "0"})
+            Settings.from_env({**DEV_ENV, f"MFA_RECOVERY_{name}": "0"})
 
 
 def test_five_failures_lock_and_even_the_right_code_is_refused(
@@ -140,6 +141,7 @@ def test_concurrent_failures_are_all_counted(services: Services, clock: FakeCloc
 
 def test_custom_policy_from_settings(tmp_path: Any, clock: FakeClock, fast_hasher: CodeHasher) -> None:
     env = {
+        **DEV_ENV,
         "MFA_RECOVERY_DATA_DIR": str(tmp_path),
         "MFA_RECOVERY_FAILURE_LIMIT": "2",
         "MFA_RECOVERY_LOCKOUT_SECONDS": "30",

@@ -23,7 +23,8 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink, free_port
 
-from .support import BRIDGE_SECRET, REALM, USER_ID, FakeClock
+from .bridge_issuer import BridgeIssuer
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 REALM_SMTP = {"host": "smtp.acme.example", "port": "587", "from": "no-reply@acme.example",
@@ -56,9 +57,9 @@ ALICE_NL = UserContact(email="alice@acme.example", first_name="Alice", locale="n
 
 def mail_settings(tmp_path: Any, sink: MailSink | None, port: int | None = None, **extra: str) -> Settings:
     env = {
+        **DEV_ENV,
         "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
         "MFA_RECOVERY_NOTIFICATIONS": "off",
-        "MFA_RECOVERY_BRIDGE_SECRET": BRIDGE_SECRET,
         "MFA_RECOVERY_SMTP_HOST": "127.0.0.1",
         "MFA_RECOVERY_SMTP_PORT": str(port or (sink.port if sink else free_port())),
         "MFA_RECOVERY_SMTP_TLS": "off",
@@ -165,6 +166,7 @@ def test_smtp_settings_from_the_realm_with_environment_overrides() -> None:
 
     env = Settings.from_env(
         {
+            **DEV_ENV,
             "MFA_RECOVERY_SMTP_HOST": "mail.internal",
             "MFA_RECOVERY_SMTP_PORT": "2525",
             "MFA_RECOVERY_SMTP_FROM": "security@acme.example",
@@ -188,7 +190,7 @@ def test_smtp_settings_from_the_realm_with_environment_overrides() -> None:
 def test_smtp_password_from_a_file(tmp_path: Any) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text("from-file\n")
-    environ = {"MFA_RECOVERY_SMTP_HOST": "mail.internal", "MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}
+    environ = {**DEV_ENV, "MFA_RECOVERY_SMTP_HOST": "mail.internal", "MFA_RECOVERY_SMTP_PASSWORD_FILE": str(secret)}
     assert Settings.from_env(environ).smtp_password == "from-file"
 
 
@@ -355,15 +357,17 @@ def test_concurrent_senders_send_each_mail_once(
 
 
 def test_app_factory_runs_the_sender_thread_when_enabled(
-    tmp_path: Any, smtp_server: MailSink, fast_hasher: CodeHasher, make_token: Callable[..., str]
+    tmp_path: Any, smtp_server: MailSink, fast_hasher: CodeHasher, bridge_issuer: BridgeIssuer
 ) -> None:
     settings = mail_settings(tmp_path, smtp_server, MFA_RECOVERY_NOTIFICATIONS="on")
-    app = create_app(settings, hasher=fast_hasher, directory=FakeDirectory(ALICE_NL))
+    app = create_app(
+        settings, hasher=fast_hasher, directory=FakeDirectory(ALICE_NL), realm_keys=bridge_issuer.realm_keys()
+    )
     sender = app.extensions["mfa_recovery_sender"]
     try:
         svc: Services = app.extensions["mfa_recovery"]
         code = svc.backup_codes.issue(REALM, USER_ID, 5)[0]
-        headers = {"Authorization": f"Bearer {make_token(VERIFY)}"}
+        headers = {"Authorization": f"Bearer {bridge_issuer.token(VERIFY)}"}
         response = app.test_client().post(VERIFY, json={"code": code, "ip": "192.0.2.1"}, headers=headers)
         assert response.json["result"] == "accepted"
         [message] = smtp_server.wait_for(1, timeout=10)
@@ -380,6 +384,7 @@ def test_no_sender_thread_when_notifications_are_off(app: Flask) -> None:
 
 def test_cli_send_pending(tmp_path: Any, smtp_server: MailSink) -> None:
     env = {
+        **DEV_ENV,
         "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"),
         "MFA_RECOVERY_SMTP_HOST": "127.0.0.1",
         "MFA_RECOVERY_SMTP_PORT": str(smtp_server.port),

@@ -7,7 +7,7 @@ from mfa_recovery.realm_options.options import InvalidRealmOptions, RealmOptions
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import realm_options
 
-from .support import REALM, FakeClock
+from .support import DEV_ENV, REALM, FakeClock
 
 
 def test_defaults_for_a_realm_without_options(services: Services) -> None:
@@ -19,7 +19,7 @@ def test_defaults_for_a_realm_without_options(services: Services) -> None:
 
 
 def test_default_code_count_comes_from_the_environment(settings: Settings, clock: FakeClock) -> None:
-    env = {"MFA_RECOVERY_DATABASE_URL": settings.database_url, "MFA_RECOVERY_BACKUP_CODE_COUNT": "6"}
+    env = {**DEV_ENV, "MFA_RECOVERY_DATABASE_URL": settings.database_url, "MFA_RECOVERY_BACKUP_CODE_COUNT": "6"}
     svc = build_services(Settings.from_env(env), clock=clock)
     try:
         assert svc.realm_options.get(REALM).code_count == 6

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from mfa_recovery.services import Services
 from mfa_recovery.store.tables import backup_codes
 
+from .bridge_issuer import OTHER_REALM
 from .support import REALM, USER_ID, FakeClock
 
 SETUP = "/bridge/v1/backup-codes/setup"
@@ -134,7 +135,7 @@ def test_a_pending_set_expires_after_30_minutes(call: Callable[..., Any], clock:
 def test_set_id_is_bound_to_realm_and_user(call: Callable[..., Any]) -> None:
     body = setup(call)
     assert confirm(call, body["set_id"], sub="someone-else").json == {"result": "expired"}
-    assert confirm(call, body["set_id"], realm="other-realm").json == {"result": "expired"}
+    assert confirm(call, body["set_id"], realm=OTHER_REALM).json == {"result": "expired"}
     assert confirm(call, body["set_id"] + "x").json == {"result": "expired"}
     assert confirm(call, "").json == {"result": "expired"}
     assert confirm(call, body["set_id"]).json["result"] == "activated"

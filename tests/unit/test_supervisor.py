@@ -13,7 +13,7 @@ from mfa_recovery.supervisor.directory import DirectoryUser
 from mfa_recovery.supervisor.lookup import find_supervisor
 from mfa_recovery.supervisor.service import NOTICE_WINDOW
 
-from .support import EMPLOYEE, REALM, SUPERVISOR, USER_ID, FakeClock, FakeDirectory, FakeTransport, text_of
+from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID, FakeClock, FakeDirectory, FakeTransport, text_of
 
 CALLER = Caller(REALM, USER_ID, attempt="root.tab", ip="203.0.113.7", user_agent="Firefox/140")
 PROFILE = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="en")
@@ -174,7 +174,7 @@ def test_no_supervisor_no_notice(services: Services, directory: FakeDirectory) -
 def test_the_link_follows_the_settings(
     tmp_path: Any, clock: FakeClock, directory: FakeDirectory, env: dict[str, str], realm: str, user_id: str, link: str
 ) -> None:
-    settings = Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path), **env})
+    settings = Settings.from_env({**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path), **env})
     svc = build_services(settings, clock=clock, directory=directory)
     try:
         assert svc.supervisor.employee_link(realm, user_id) == link

@@ -9,7 +9,7 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 
-from .support import REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"
@@ -112,6 +112,26 @@ def test_replayed_token_is_401(client: FlaskClient, make_token: Callable[..., st
     assert client.post(START, json={}, headers=headers).status_code == 401
 
 
+def test_a_token_of_another_realms_key_is_401_and_audited(app: Flask, client: FlaskClient, bridge_issuer) -> None:
+    issue(app, 1)
+    token = bridge_issuer.token(START, key="other-bridge-key", realm=REALM)
+    response = client.post(START, json={}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json == {"error": "invalid_token", "message": "invalid bridge token"}
+    [refusal] = [e for e in audit(app) if e["action"] == "bridge.token"]
+    assert "unknown key id" in refusal["detail"]["reason"]
+
+
+def test_keycloak_unreachable_is_503_json_not_401(app: Flask, client: FlaskClient, bridge_issuer) -> None:
+    bridge_issuer.down = True
+    response = client.post(START, json={}, headers={"Authorization": f"Bearer {bridge_issuer.token(START)}"})
+    assert response.status_code == 503
+    assert response.json["error"] == "unavailable"
+    assert "MFA-Recovery-Signature" not in response.headers
+    no_traceback(response)
+    assert not [e for e in audit(app) if e["action"] == "bridge.token"]  # not a refusal: the token was not judged
+
+
 @pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'"code"', b'{"code": NaN}'])
 def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., str], data: bytes) -> None:
     response = client.post(
@@ -189,7 +209,9 @@ def test_unexpected_error_is_500_json_without_traceback(
 
 def test_apps_do_not_share_state(tmp_path: Any, clock: FakeClock, fast_hasher: CodeHasher) -> None:
     def settings(name: str) -> Settings:
-        return Settings.from_env({"MFA_RECOVERY_DATA_DIR": str(tmp_path / name), "MFA_RECOVERY_NOTIFICATIONS": "off"})
+        return Settings.from_env(
+            {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / name), "MFA_RECOVERY_NOTIFICATIONS": "off"}
+        )
 
     a = create_app(settings("a"), clock=clock, hasher=fast_hasher)
     b = create_app(settings("b"), clock=clock, hasher=fast_hasher)

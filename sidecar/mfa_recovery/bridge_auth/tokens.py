@@ -1,22 +1,29 @@
-"""Verification of bridge tokens: short-lived HS256 JWTs bound to one call, one realm and one user."""
+"""Verification of bridge tokens: short-lived JWTs bound to one call, one realm and one user, signed by Keycloak
+with the active signing key of that realm (docs/architecture.md, "The bridge token")."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
+from jwt import PyJWK
+
+from ..realm_keys import ALGORITHMS, KeysUnavailable, NoSuchRealm, RealmKeyCache, UnusableKey, is_realm_name
 
 ISSUER = "mfa-recovery-bridge"
 AUDIENCE = "mfa-recovery-sidecar"
-ALGORITHMS = ["HS256"]
+TOKEN_TYPE = "mfa-recovery-bridge+jwt"  # noqa: S105 - the JOSE header typ, not a secret
 LEEWAY_SECONDS = 5
 MAX_LIFETIME_SECONDS = 60
 MAX_TOKEN_LENGTH = 4096
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "realm", "att", "htm", "htu", "iat", "exp", "jti")
 _STRING_CLAIMS = ("sub", "realm", "att", "htm", "htu", "jti")
 _MAX_CLAIM_LENGTH = 255
+# The jti goes into the signature input of the answer, between newlines: printable ASCII only keeps that unambiguous.
+JTI = re.compile(r"[\x21-\x7e]{1,255}\Z")
 
 
 class InvalidBridgeToken(Exception):
@@ -25,6 +32,10 @@ class InvalidBridgeToken(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class BridgeKeysUnavailable(Exception):
+    """The realm's keys cannot be read from Keycloak now (and none are cached): the token cannot be checked."""
 
 
 class ReplayGuard(Protocol):
@@ -47,26 +58,63 @@ def _int_claim(claims: dict[str, Any], name: str) -> int:
     return value
 
 
-def verify_bridge_token(
-    token: str,
-    *,
-    secret: str,
-    method: str,
-    path: str,
-    replay_guard: ReplayGuard,
-    now: datetime,
-) -> BridgeClaims:
-    """Check a bridge token against the request it arrived with; record its ``jti``.
+class BridgeTokenVerifier:
+    """Checks bridge tokens against the keys of the realm they name (``keys``) and records their ``jti`` in
+    ``replay_guard``."""
 
-    Raises :class:`InvalidBridgeToken` on any failure.
-    """
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidBridgeToken("missing or oversized token")
+    def __init__(self, keys: RealmKeyCache, replay_guard: ReplayGuard) -> None:
+        self._keys = keys
+        self._replay_guard = replay_guard
+
+    def verify(self, token: str, *, method: str, path: str, now: datetime) -> BridgeClaims:
+        """Check a bridge token against the request it arrived with; record its ``jti``.
+
+        Raises :class:`InvalidBridgeToken` on any failure, :class:`BridgeKeysUnavailable` when the realm's keys
+        cannot be fetched.
+        """
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidBridgeToken("missing or oversized token")
+        key, algorithm = self._signing_key(token)
+        claims = _verified_claims(token, key, algorithm)
+        _check_claims(claims, method=method, path=path, now=now)
+        # Keep the jti for as long as the token could still be accepted.
+        keep_until = datetime.fromtimestamp(claims["exp"] + LEEWAY_SECONDS, tz=UTC) + timedelta(seconds=1)
+        if not self._replay_guard.remember(claims["jti"], keep_until):
+            raise InvalidBridgeToken("jti replayed")
+        return BridgeClaims(realm=claims["realm"], user_id=claims["sub"], attempt=claims["att"], jti=claims["jti"])
+
+    def _signing_key(self, token: str) -> tuple[PyJWK, str]:
+        """The key of the realm the token names, for the algorithm and key id of its header. The realm name is
+        checked before anything is fetched: it goes into a URL."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise InvalidBridgeToken(f"malformed token: {type(exc).__name__}") from None
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
+            raise InvalidBridgeToken(f"algorithm {algorithm!r} is not accepted")
+        if header.get("typ") != TOKEN_TYPE:
+            raise InvalidBridgeToken(f"typ {header.get('typ')!r} is not {TOKEN_TYPE}")
+        if not isinstance(kid, str) or not kid or len(kid) > _MAX_CLAIM_LENGTH:
+            raise InvalidBridgeToken("no key id")
+        realm = unverified.get("realm")
+        if not is_realm_name(realm):
+            raise InvalidBridgeToken(f"realm {str(realm)[:_MAX_CLAIM_LENGTH]!r} is not a realm name")
+        try:
+            return self._keys.key(realm, kid, algorithm), algorithm
+        except (UnusableKey, NoSuchRealm) as exc:
+            raise InvalidBridgeToken(f"realm {realm!r}: {exc}") from None
+        except KeysUnavailable as exc:
+            raise BridgeKeysUnavailable(str(exc)) from None
+
+
+def _verified_claims(token: str, key: PyJWK, algorithm: str) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            secret,
-            algorithms=ALGORITHMS,
+            key.key,
+            algorithms=[algorithm],
             audience=AUDIENCE,
             issuer=ISSUER,
             # Time claims are checked below against the injected clock.
@@ -81,7 +129,10 @@ def verify_bridge_token(
         raise InvalidBridgeToken(f"missing claim {exc.claim}") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidBridgeToken(f"{type(exc).__name__}: {exc}") from exc
+    return claims
 
+
+def _check_claims(claims: dict[str, Any], *, method: str, path: str, now: datetime) -> None:
     if isinstance(claims.get("aud"), list):
         # The contract names exactly one audience.
         raise InvalidBridgeToken("aud must be a single string")
@@ -89,6 +140,8 @@ def verify_bridge_token(
         value = claims[name]
         if not isinstance(value, str) or not value or len(value) > _MAX_CLAIM_LENGTH:
             raise InvalidBridgeToken(f"claim {name} is not a non-empty string")
+    if not JTI.match(claims["jti"]):
+        raise InvalidBridgeToken("claim jti is not printable ASCII")
 
     iat = _int_claim(claims, "iat")
     exp = _int_claim(claims, "exp")
@@ -108,10 +161,3 @@ def verify_bridge_token(
         raise InvalidBridgeToken(f"htm {claims['htm']!r} does not match {method!r}")
     if claims["htu"] != path:
         raise InvalidBridgeToken(f"htu {claims['htu']!r} does not match {path!r}")
-
-    # Keep the jti for as long as the token could still be accepted.
-    keep_until = datetime.fromtimestamp(exp + LEEWAY_SECONDS, tz=UTC) + timedelta(seconds=1)
-    if not replay_guard.remember(claims["jti"], keep_until):
-        raise InvalidBridgeToken("jti replayed")
-
-    return BridgeClaims(realm=claims["realm"], user_id=claims["sub"], attempt=claims["att"], jti=claims["jti"])

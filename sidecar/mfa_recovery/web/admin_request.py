@@ -11,13 +11,13 @@ from flask import request
 
 from ..admin.errors import InvalidToken
 from ..admin.identity import AdminCall
+from ..realm_keys import is_realm_name
 from .bridge_request import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, services
 from .bridge_request import _json_body as json_object  # the same rules: JSON object, application/json, 16 KiB
 from .errors import ApiError
 
-# Realm names and user ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused so that no
-# path could be read as a step up.
-REALM_NAME = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._-]{1,255}\Z")
+# User ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused, as for realm names
+# (realm_keys.REALM_NAME), so that no path could be read as a step up.
 USER_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~@:-]{1,255}\Z")
 DIGITS = re.compile(r"\d{1,10}\Z")
 MAX_FIRST = 1_000_000
@@ -25,7 +25,7 @@ MAX_PAGE = 100
 
 
 def realm_name(value: str) -> str:
-    if not REALM_NAME.match(value):
+    if not is_realm_name(value):
         raise ApiError(400, "realm must be 1 to 255 letters, digits, '.', '_' or '-'")
     return value
 

@@ -15,10 +15,13 @@ from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
+from ..realm_keys import RealmKeyCache
 from ..services import Directory, build_services, utc_now
 from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
 from .admin_ui.oidc import OidcClient
+from .answer_signature import sign_bridge_answer
 from .errors import register_error_handlers
+from .listeners import ListenerSplit, keep_to_listener
 
 MAX_CONTENT_LENGTH = 16 * 1024
 
@@ -33,18 +36,20 @@ def create_app(
     admin_keycloak: KeycloakAccess | None = None,
     admin_tokens: AdminTokenVerifier | None = None,
     admin_ui_oidc: OidcClient | None = None,
+    realm_keys: RealmKeyCache | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
-    ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
-    and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
-    SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
-    check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
-    for the admin UI (by default from the settings; tests pass one over a fake token endpoint). Unless
-    ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
-    (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
+        ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
+        and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
+        SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
+        check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
+        for the admin UI (by default from the settings; tests pass one over a fake token endpoint). ``realm_keys``: the
+    realms' signing keys that bridge tokens are checked with (tests pass a cache over local keys). Unless
+        ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
+        (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
-    settings = settings or Settings.from_env(os.environ)
+    settings = settings or Settings.from_env(os.environ, serving=True)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
     services = build_services(
@@ -55,12 +60,19 @@ def create_app(
         transport=transport,
         admin_keycloak=admin_keycloak,
         admin_tokens=admin_tokens,
+        realm_keys=realm_keys,
     )
     app.extensions["mfa_recovery"] = services
     register_error_handlers(app)
+    app.before_request(keep_to_listener)
+    if settings.bridge_port is not None:
+        app.wsgi_app = ListenerSplit(app.wsgi_app, settings.bridge_port)  # type: ignore[method-assign]
     for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
         app.register_blueprint(blueprint)
     admin_ui.register(app, services, oidc=admin_ui_oidc)
+    # Flask runs after_request hooks in reverse order of registration: the signature, registered first, sees the
+    # final body.
+    app.after_request(sign_bridge_answer)
     app.after_request(_security_headers)
     if settings.notifications_enabled:
         app.extensions["mfa_recovery_sender"] = SenderThread(services.notification_sender()).start()

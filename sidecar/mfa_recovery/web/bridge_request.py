@@ -7,9 +7,9 @@ import json
 import logging
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 
-from ..bridge_auth.tokens import BridgeClaims, InvalidBridgeToken, verify_bridge_token
+from ..bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken
 from ..caller import NO_PROFILE, Caller, Profile
 from ..services import Services
 from .errors import ApiError
@@ -33,14 +33,10 @@ def _authenticate(svc: Services) -> BridgeClaims:
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidBridgeToken("no bearer token")
-        return verify_bridge_token(
-            token.strip(),
-            secret=svc.settings.bridge_secret,
-            method=request.method,
-            path=request.path,
-            replay_guard=svc.replay_guard,
-            now=svc.clock(),
-        )
+        claims = svc.bridge_tokens.verify(token.strip(), method=request.method, path=request.path, now=svc.clock())
+    except BridgeKeysUnavailable as exc:
+        logger.error("cannot check a bridge token on %s: %s", request.path, exc)
+        raise ApiError(503, "the realm's keys cannot be read from Keycloak now; try again later") from None
     except InvalidBridgeToken as exc:
         logger.warning("refused bridge token on %s: %s", request.path, exc.reason)
         svc.audit.record(
@@ -54,6 +50,8 @@ def _authenticate(svc: Services) -> BridgeClaims:
             user_agent=_truncate(request.user_agent.string, MAX_USER_AGENT_LENGTH),
         )
         raise ApiError(401, "invalid bridge token") from None
+    g.bridge_jti = claims.jti  # the answer is signed for this token (web/answer_signature.py)
+    return claims
 
 
 def _json_body() -> dict[str, Any]:

@@ -15,6 +15,9 @@ log "lint: ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 
+log "JUnit: the bridge's own logic (keycloak-bridge)"
+(cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp -q test) || { log "the bridge's unit tests failed"; exit 1; }
+
 log "pytest"
 rc=0
 "$VENV/bin/python" -m pytest "$@" || rc=$?

@@ -15,18 +15,19 @@ from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.mailer import DELIVERY_ERRORS, Mailer
 from mfa_recovery.notifications.mails.layout import Mail
 from tests.support.mailsink import MailSink
+from tests.unit.support import DEV_ENV
 
 USER = "relay-user"
 PASSWORD = "relay-password-s3cret"  # noqa: S105 - a test value
 RECIPIENT = "alice@acme.example"
 MAIL = Mail(subject="Signed in with a backup code", text="Hello", html="<p>Hello</p>", language="en")
 PRODUCTION = {
+    **DEV_ENV,
     "MFA_RECOVERY_ENV": "production",
-    "MFA_RECOVERY_BRIDGE_SECRET": "b" * 32,
     "MFA_RECOVERY_CODE_PEPPER": "p" * 32,
     "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET": "k" * 32,
 }
-DEVELOPMENT = {"MFA_RECOVERY_ENV": "development"}
+DEVELOPMENT = DEV_ENV
 
 
 class LoggingInSink(MailSink):

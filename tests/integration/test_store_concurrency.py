@@ -189,7 +189,7 @@ def test_concurrent_migrations_on_postgresql_are_serialised(empty_postgres_datab
     """Several sidecar processes starting at once on an empty database (the advisory lock serialises them)."""
     mfa_recovery = str(Path(sys.executable).with_name("mfa-recovery"))
     environ = {name: value for name, value in os.environ.items() if not name.startswith("MFA_RECOVERY_")}
-    environ["MFA_RECOVERY_DATABASE_URL"] = empty_postgres_database
+    environ.update(DEV_ENV, MFA_RECOVERY_DATABASE_URL=empty_postgres_database)
     processes = [
         subprocess.Popen(
             [mfa_recovery, "db", "upgrade"], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -16,7 +16,13 @@ log "lint: ruff"
 "$VENV/bin/ruff" format --check .
 
 log "JUnit: the bridge's own logic (keycloak-bridge)"
-(cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp -q test) || { log "the bridge's unit tests failed"; exit 1; }
+mkdir -p "$MFA_INSTANCE_DIR"
+if ! (cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp test >"$MFA_INSTANCE_DIR/junit.log" 2>&1); then
+    tail -n 60 "$MFA_INSTANCE_DIR/junit.log" >&2
+    log "the bridge's unit tests failed"
+    exit 1
+fi
+grep -h "Tests run:" "$MFA_ROOT"/keycloak-bridge/target/surefire-reports/*.txt >&2
 
 log "pytest"
 rc=0

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -120,28 +120,8 @@ def is_loopback_http(url: str) -> bool:
     return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
 
 
-def _public_url(environ: Mapping[str, str], env: str) -> str:
-    """The sidecar's browser-facing base URL: scheme, host, port, nothing else. Production wants https, except
-    on loopback (a proxy on the same machine, or the development stack in production mode)."""
-    key = PREFIX + "PUBLIC_URL"
-    url = (environ.get(key) or DEFAULT_PUBLIC_URL).strip().rstrip("/")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        raise ConfigError(f"{key} is not a URL: {url!r}") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
-        raise ConfigError(f"{key} must be http(s)://host[:port] with no path, got {url!r}")
-    if env == PRODUCTION and parts.scheme != "https" and not is_loopback_http(url):
-        raise ConfigError(f"{key} must be https in production (the UI's session cookie is Secure), got {url!r}")
-    return url
-
-
-def _keycloak_url(environ: Mapping[str, str], name: str, default: str, env: str) -> str:
-    """A base URL of Keycloak. Production wants https, except on loopback: tokens, keys and the sidecar's client
-    secret travel over it."""
-    key = PREFIX + name
-    url = (environ.get(key) or default).strip().rstrip("/")
+def _http_url(key: str, url: str, env: str, why_https: str) -> SplitResult:
+    """``url`` (the value of ``key``) as an http(s) URL with a host; production wants https, except on loopback."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
@@ -150,7 +130,27 @@ def _keycloak_url(environ: Mapping[str, str], name: str, default: str, env: str)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{key} must be an http(s) URL, got {url!r}")
     if env == PRODUCTION and parts.scheme != "https" and not is_loopback_http(url):
-        raise ConfigError(f"{key} must be https in production (plain http only on loopback), got {url!r}")
+        raise ConfigError(f"{key} must be https in production ({why_https}), got {url!r}")
+    return parts
+
+
+def _public_url(environ: Mapping[str, str], env: str) -> str:
+    """The sidecar's browser-facing base URL: scheme, host, port, nothing else. Production wants https, except
+    on loopback (a proxy on the same machine, or the development stack in production mode)."""
+    key = PREFIX + "PUBLIC_URL"
+    url = (environ.get(key) or DEFAULT_PUBLIC_URL).strip().rstrip("/")
+    parts = _http_url(key, url, env, "the UI's session cookie is Secure")
+    if parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"{key} must be http(s)://host[:port] with no path, got {url!r}")
+    return url
+
+
+def _keycloak_url(environ: Mapping[str, str], name: str, default: str, env: str) -> str:
+    """A base URL of Keycloak. Production wants https, except on loopback: tokens, keys and the sidecar's client
+    secret travel over it."""
+    key = PREFIX + name
+    url = (environ.get(key) or default).strip().rstrip("/")
+    _http_url(key, url, env, "plain http only on loopback")
     return url
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import jwt
 
 from mfa_recovery.bridge_auth.tokens import TOKEN_TYPE
-from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm, RealmKeyCache
+from mfa_recovery.realm_keys import RealmKeyCache
 
-from .support import REALM, USER_ID, public_jwk, rsa_key
+from .support import REALM, USER_ID, FakeJwks, rsa_key
 
 KEYCLOAK_URL = "http://keycloak.bridge.test:8080"
 OTHER_REALM = "other"
@@ -32,27 +32,12 @@ def hand_made(header: Mapping[str, Any], claims: Mapping[str, Any], sign: Callab
     return f"{signing_input}.{b64url(sign(signing_input.encode()))}"
 
 
-class BridgeIssuer:
+class BridgeIssuer(FakeJwks):
     """Realms ``acme`` and ``other``, each with its own signing key; ``down`` makes Keycloak unreachable."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
+        super().__init__(KEYCLOAK_URL, {REALM: ["acme-bridge-key"], OTHER_REALM: ["other-bridge-key"]})
         self.clock = clock
-        self.keys: dict[str, list[str]] = {REALM: ["acme-bridge-key"], OTHER_REALM: ["other-bridge-key"]}
-        self.fetches: list[str] = []
-        self.down = False
-        self.now = 1000.0  # the key cache's monotonic clock
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def fetch(self, url: str) -> Mapping[str, Any]:
-        self.fetches.append(url)
-        if self.down:
-            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
-        realm = url.removeprefix(f"{KEYCLOAK_URL}/realms/").removesuffix("/protocol/openid-connect/certs")
-        if realm not in self.keys:
-            raise NoSuchRealm(f"no JWKS at {url}")
-        return {"keys": [public_jwk(name) for name in self.keys[realm]]}
 
     def realm_keys(self) -> RealmKeyCache:
         """The key cache the sidecar under test is given."""

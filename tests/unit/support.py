@@ -16,6 +16,7 @@ from mfa_recovery.bridge_auth.answers import new_private_key_pem
 from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.smtp import SmtpConfig
+from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm
 from mfa_recovery.supervisor.directory import DirectoryUser
 
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
@@ -145,3 +146,28 @@ SUPERVISOR = DirectoryUser(
     attributes={"locale": ("nl",)},
 )
 PROFILE = {"username": "jdoe", "first_name": "Jan", "email": "jan@acme.example", "locale": "en"}
+
+
+class FakeJwks:
+    """Keycloak's JWKS endpoints for realms with locally made keys: ``fetch`` is the fetcher a key cache is given,
+    ``down`` makes Keycloak unreachable, ``now`` is the cache's monotonic clock, ``fetches`` what was asked for."""
+
+    def __init__(self, keycloak_url: str, keys: dict[str, list[str]], extra: list[dict[str, Any]] | None = None):
+        self.keycloak_url = keycloak_url
+        self.keys = keys
+        self.extra = extra or []
+        self.fetches: list[str] = []
+        self.down = False
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def fetch(self, url: str) -> Mapping[str, Any]:
+        self.fetches.append(url)
+        if self.down:
+            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
+        realm = url.removeprefix(f"{self.keycloak_url}/realms/").removesuffix("/protocol/openid-connect/certs")
+        if realm not in self.keys:
+            raise NoSuchRealm(f"no JWKS at {url}")
+        return {"keys": [public_jwk(name) for name in self.keys[realm]] + self.extra}

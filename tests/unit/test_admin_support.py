@@ -20,10 +20,19 @@ from mfa_recovery.admin.keycloak_as_admin import Representation
 from mfa_recovery.admin.tokens import AdminTokenVerifier
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
-from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm
 from mfa_recovery.web.app import create_app
 
-from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport, public_jwk, rsa_key
+from .support import (
+    EMPLOYEE,
+    REALM,
+    USER_ID,
+    FakeClock,
+    FakeDirectory,
+    FakeJwks,
+    FakeTransport,
+    public_jwk,
+    rsa_key,
+)
 
 KEYCLOAK_URL = "http://keycloak.internal:8080"
 PUBLIC_URL = "https://sso.acme.example"
@@ -33,27 +42,13 @@ SERVICE = "service-account"
 # --- tokens -------------------------------------------------------------------------------------------------------
 
 
-class FakeIssuer:
+class FakeIssuer(FakeJwks):
     """The realms' JWKS endpoints (the fetcher the verifier is given) and a minting press for their tokens."""
 
     def __init__(self) -> None:
-        self.keys: dict[str, list[str]] = {REALM: ["acme-key"], "master": ["master-key"], "other": ["other-key"]}
-        self.fetches: list[str] = []
-        self.down = False
-        self.now = 1000.0  # the verifier's monotonic clock
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def fetch(self, url: str) -> Mapping[str, Any]:
-        self.fetches.append(url)
-        if self.down:
-            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
-        realm = url.removeprefix(f"{KEYCLOAK_URL}/realms/").removesuffix("/protocol/openid-connect/certs")
-        if realm not in self.keys:
-            raise NoSuchRealm(f"no JWKS at {url}")
         encryption_key = {**public_jwk("enc-key"), "kid": "enc-key", "use": "enc", "alg": "RSA-OAEP"}
-        return {"keys": [public_jwk(name) for name in self.keys[realm]] + [encryption_key]}
+        keys = {REALM: ["acme-key"], "master": ["master-key"], "other": ["other-key"]}
+        super().__init__(KEYCLOAK_URL, keys, extra=[encryption_key])
 
     def verifier(self, clients: tuple[str, ...] = ("mfa-recovery-admin", "admin-cli")) -> AdminTokenVerifier:
         return AdminTokenVerifier(KEYCLOAK_URL, PUBLIC_URL, clients, fetch=self.fetch, monotonic=self.monotonic)

@@ -251,6 +251,12 @@ def test_employees_page_with_mfa_status(admin_api, administrator, new_employee, 
     assert api.employees(max=101).status_code == 400
 
 
+def test_a_search_keycloak_refuses_as_bad_is_a_400_not_a_502(admin_api, administrator):
+    response = admin_api(administrator("view-users", "query-users")).employees(search="a\x05b")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "bad_request"
+
+
 def test_employee_overview_shows_recent_recovery(admin_api, administrator, new_employee, issue_codes, sign_in):
     who = administrator("manage-users", "view-users", "query-users")
     employee = new_employee()

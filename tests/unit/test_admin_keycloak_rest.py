@@ -10,7 +10,7 @@ import requests
 from keycloak.exceptions import KeycloakAuthenticationError
 
 from mfa_recovery.admin import keycloak_as_admin
-from mfa_recovery.admin.errors import Forbidden, KeycloakUnavailable, NotFound
+from mfa_recovery.admin.errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
 from mfa_recovery.admin.identity import Administrator
 from mfa_recovery.admin.keycloak_as_admin import KeycloakRest, RestKeycloakAccess, ServiceAccountTokens
 
@@ -79,7 +79,8 @@ def test_the_count_must_be_a_number() -> None:
         (answer(401), Forbidden),
         (answer(403, {"error": "unknown_error"}), Forbidden),
         (answer(404, {"error": "User not found"}), NotFound),
-        (answer(400, {"errorMessage": "error-user-attribute-required"}), KeycloakUnavailable),
+        (answer(400, {"errorMessage": "error-user-attribute-required"}), InvalidInput),
+        (answer(400, raw=b"<html>bad request</html>"), InvalidInput),
         (answer(500), KeycloakUnavailable),
         (answer(503), KeycloakUnavailable),
         (answer(200, raw=b"<html>proxy error</html>"), KeycloakUnavailable),
@@ -98,6 +99,19 @@ def test_a_refusal_of_the_service_account_is_the_sidecars_fault_not_the_callers(
     http = FakeHttp({("GET", BASE): answer(403)})
     with pytest.raises(KeycloakUnavailable, match="service account"):
         rest(http, service_account=True).browser_flow(REALM)
+    http = FakeHttp({("GET", BASE): answer(400, {"error": "invalid"})})
+    with pytest.raises(KeycloakUnavailable):
+        rest(http, service_account=True).browser_flow(REALM)
+
+
+def test_keycloaks_400_tells_the_caller_its_reason_when_fit_to_show() -> None:
+    http = FakeHttp({("GET", f"{BASE}/users"): answer(400, {"errorMessage": "Invalid search"})})
+    with pytest.raises(InvalidInput, match="Invalid search"):
+        rest(http).users(REALM, "a\x05b", 0, 20)
+    http = FakeHttp({("GET", f"{BASE}/users"): answer(400, {"error": "x" * 500})})
+    with pytest.raises(InvalidInput) as refused:
+        rest(http).users(REALM, "a", 0, 20)
+    assert "x" * 500 not in str(refused.value)
 
 
 def test_ids_are_escaped_into_one_path_segment() -> None:

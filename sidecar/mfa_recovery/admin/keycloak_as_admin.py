@@ -22,7 +22,7 @@ from keycloak import KeycloakOpenID
 from keycloak.exceptions import KeycloakError
 
 from ..installation.service_account import SERVICE_REALM
-from .errors import Forbidden, KeycloakUnavailable, NotFound
+from .errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
 from .identity import Administrator
 
 TIMEOUT_SECONDS = 10
@@ -189,6 +189,9 @@ class KeycloakRest:
             raise Forbidden("Keycloak refused this action for your account")
         if status == 404:
             raise NotFound("not found in Keycloak")
+        if status == 400 and not self._service_account:
+            # What the administrator sent (a search term, a reason Keycloak checks) is refused: their 400, not our 502.
+            raise InvalidInput(_refusal(response))
         if not 200 <= status < 300:
             raise KeycloakUnavailable(f"{what}: HTTP {status} {response.text[:MAX_ERROR_SHOWN]!r}")
         if not response.content:
@@ -264,6 +267,20 @@ class RestKeycloakAccess:
         return KeycloakRest(
             self._base_url, self._service_tokens, session=self._session, timeout=self._timeout, service_account=True
         )
+
+
+def _refusal(response: requests.Response) -> str:
+    """Keycloak's 400 for the caller: its short error text, when it gives one fit to show."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = next(
+        (body[key] for key in ("errorMessage", "error_description", "error") if isinstance(body, dict) and key in body),
+        None,
+    )
+    shown = f": {detail}" if isinstance(detail, str) and detail.isprintable() and len(detail) <= 200 else ""
+    return f"Keycloak refused the request as invalid{shown}"
 
 
 def _segment(value: str) -> str:

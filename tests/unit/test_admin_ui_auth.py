@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.store.tables import ui_sessions
-from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME
+from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME, unseal
 
 from .support import DEV_ENV, REALM, USER_ID, FakeClock
 from .test_admin_support import PUBLIC_URL
@@ -29,8 +30,20 @@ def ui(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iterato
 
 
 def session_rows(ui: UiHarness) -> list[dict]:
+    """The stored sessions; the data of the browser's own session unsealed with its cookie."""
     with ui.services.engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(ui_sessions))]
+        rows = [dict(row._mapping) for row in conn.execute(select(ui_sessions))]
+    key = cookie(ui)
+    for row in rows:
+        opened = unseal(key, row["realm"], row["data"]) if key else None
+        row["data"] = row["data"] if opened is None else opened
+    return rows
+
+
+def database_bytes(ui: UiHarness) -> bytes:
+    """The SQLite file and its write-ahead log, as someone who copies them would read them."""
+    path = Path(ui.services.engine.url.database)
+    return b"".join(part.read_bytes() for part in (path, path.with_name(path.name + "-wal")) if part.exists())
 
 
 def cookie(ui: UiHarness) -> str | None:
@@ -93,6 +106,24 @@ def test_sign_in_sets_a_new_session_cookie_with_safe_flags(ui: UiHarness) -> Non
     assert after not in str(row)
     assert row["realm"] == REALM and row["data"]["admin"]["username"] == "admin"
     assert "logins" not in row["data"]
+
+
+def test_no_token_is_readable_in_the_database_during_or_after_the_session(ui: UiHarness) -> None:
+    ui.sign_in()
+    [row] = session_rows(ui)
+    tokens = row["data"]["tokens"]
+    with ui.services.engine.connect() as conn:
+        [stored] = conn.execute(select(ui_sessions.c.data)).scalars().all()
+    assert set(stored) == {"sealed"}, "only ciphertext is stored"
+    secrets_in_clear = [tokens["access_token"], tokens["refresh_token"], tokens["id_token"]]
+    secrets_in_clear += [part for token in secrets_in_clear for part in token.split(".") if len(part) > 20]
+    assert not [secret for secret in secrets_in_clear if secret.encode() in database_bytes(ui)]
+    assert unseal("A" * 43, row["realm"], stored) is None, "another cookie opens nothing"
+    assert unseal(cookie(ui), "other", stored) is None, "nor does the same cookie for another realm"
+
+    ui.post_form(f"{UI}/employees", "sign-out", {})
+    assert session_rows(ui) == []
+    assert not [secret for secret in secrets_in_clear if secret.encode() in database_bytes(ui)]
 
 
 def test_the_cookie_is_secure_behind_https(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> None:

@@ -4,11 +4,18 @@ The browser holds only a random 256-bit key in the cookie ``mfa_recovery_ui``; t
 realm, and the session's data (Keycloak's tokens, the CSRF secret, the language, a sign-in under way, messages for
 the next page). A session lasts 8 hours at most and ends after 30 minutes without a request (10 minutes while no
 one is signed in to it: a sign-in under way). Expired rows are deleted whenever a session starts.
+
+The data is sealed (AES-256-GCM) under a key derived from the cookie's key, which is never stored: the database,
+its WAL or a backup hold no administrator's token readable without the browser's cookie, during the session or
+after it (a deleted row may linger in free pages, but only as ciphertext). The row's id and realm are bound to the
+ciphertext, so a sealed blob moved to another row does not open.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Callable
@@ -16,6 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, delete, select
 
 from ...store.tables import ui_sessions
@@ -56,6 +67,39 @@ def _fresh_key() -> str:
     return secrets.token_urlsafe(32)
 
 
+SEALED = "sealed"
+_NONCE_BYTES = 12
+
+
+def _data_key(key: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"mfa-recovery ui session data").derive(
+        key.encode("ascii")
+    )
+
+
+def seal(key: str, realm: str, data: dict[str, Any]) -> dict[str, str]:
+    """``data`` as stored: encrypted under the cookie's key, bound to the row's id and realm."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    plain = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    sealed = AESGCM(_data_key(key)).encrypt(nonce, plain, f"{key_hash(key)}|{realm}".encode())
+    return {SEALED: base64.b64encode(nonce + sealed).decode("ascii")}
+
+
+def unseal(key: str, realm: str, stored: Any) -> dict[str, Any] | None:
+    """The data of a stored row, or None when it does not open with this key for this realm."""
+    if not isinstance(stored, dict) or not isinstance(stored.get(SEALED), str):
+        return None
+    try:
+        raw = base64.b64decode(stored[SEALED], validate=True)
+        plain = AESGCM(_data_key(key)).decrypt(
+            raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], f"{key_hash(key)}|{realm}".encode()
+        )
+        data = json.loads(plain)
+    except (ValueError, InvalidTag):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 class SqlUiSessions:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine = engine
@@ -81,9 +125,10 @@ class SqlUiSessions:
         if aware(row.expires_at, now) <= now:
             self.delete(key)
             return None
-        if row.realm != realm or not isinstance(row.data, dict):
+        data = unseal(key, realm, row.data) if row.realm == realm else None
+        if data is None:
             return None
-        return UiSession(key, row.realm, dict(row.data), aware(row.created_at, now))
+        return UiSession(key, row.realm, data, aware(row.created_at, now))
 
     def save(self, session: UiSession) -> None:
         """Store the session and move its idle expiry on (never past the absolute one)."""
@@ -92,7 +137,7 @@ class SqlUiSessions:
         values = {
             "id": session.id,
             "realm": session.realm,
-            "data": session.data,
+            "data": seal(session.key, session.realm, session.data),
             "created_at": session.created_at,
             "expires_at": expires_at,
         }

@@ -15,11 +15,12 @@ KEYCLOAK_PRISTINE="$MFA_CACHE/keycloak-$KEYCLOAK_VERSION"
 KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
 
 # The sidecar listens on two ports: MFA_RECOVERY_SIDECAR_PORT (admin API, admin UI, health) and
-# MFA_RECOVERY_BRIDGE_PORT (the bridge API, for Keycloak only).
+# MFA_RECOVERY_BRIDGE_PORT (the bridge API, for Keycloak only). The mail catcher (Mailpit) takes mail on
+# MFA_RECOVERY_SMTP_PORT and shows it on MFA_RECOVERY_MAIL_UI_PORT (web UI and HTTP API).
 case "$MFA_INSTANCE" in
-    test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_bridge_port=18082; default_smtp_port=11025 ;;
-    bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_bridge_port=28082; default_smtp_port=21025 ;;
-    *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_bridge_port=8082;  default_smtp_port=1025 ;;
+    test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_bridge_port=18082; default_smtp_port=11025; default_mail_ui_port=18025 ;;
+    bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_bridge_port=28082; default_smtp_port=21025; default_mail_ui_port=28025 ;;
+    *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_bridge_port=8082;  default_smtp_port=1025;  default_mail_ui_port=8025 ;;
 esac
 export MFA_RECOVERY_KEYCLOAK_PORT="${MFA_RECOVERY_KEYCLOAK_PORT:-$default_kc_port}"
 export MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT="${MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT:-$default_mgmt_port}"
@@ -27,6 +28,8 @@ export MFA_RECOVERY_SIDECAR_PORT="${MFA_RECOVERY_SIDECAR_PORT:-$default_sidecar_
 export MFA_RECOVERY_BRIDGE_PORT="${MFA_RECOVERY_BRIDGE_PORT:-$default_bridge_port}"
 export MFA_RECOVERY_SMTP_PORT="${MFA_RECOVERY_SMTP_PORT:-$default_smtp_port}"
 export MFA_RECOVERY_SMTP_HOST="${MFA_RECOVERY_SMTP_HOST:-127.0.0.1}"
+export MFA_RECOVERY_MAIL_UI_PORT="${MFA_RECOVERY_MAIL_UI_PORT:-$default_mail_ui_port}"
+export MFA_RECOVERY_MAIL_UI_URL="http://127.0.0.1:$MFA_RECOVERY_MAIL_UI_PORT"
 export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
 # The sidecar as browsers reach it (the admin UI; the realm import's redirect URIs use this name).
 export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
@@ -120,6 +123,47 @@ ensure_system_packages() {  # PACKAGE...: install Debian packages that are missi
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# Mailpit, the development stack's mail catcher (SMTP in, HTTP API and web pages out), built from source with the
+# Go toolchain into the cache outside the clone, once per version. Go's own module and build caches (GOPATH,
+# GOMODCACHE, GOCACHE; by default ~/go and ~/.cache/go-build) stay where Go keeps them and make a rebuild quick.
+# Built this way it serves its API and each mail's /view/ pages, but not its JavaScript web app, which Mailpit
+# builds with npm outside its Go module; a release binary put at $MAILPIT_BIN has that too.
+MAILPIT_VERSION=1.33.1
+MAILPIT_BIN="$MFA_CACHE/bin/mailpit-$MAILPIT_VERSION"
+
+find_go() {  # print the go command: from PATH, else the official tarball's /usr/local/go
+    if command -v go >/dev/null 2>&1; then command -v go; return 0; fi
+    if [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; return 0; fi
+    return 1
+}
+
+ensure_mailpit() {  # build Mailpit $MAILPIT_VERSION into $MAILPIT_BIN unless it is there
+    [ -x "$MAILPIT_BIN" ] && return 0
+    local go
+    if ! go="$(find_go)"; then
+        echo "error: Mailpit $MAILPIT_VERSION (the development mail catcher) is built from source and needs the Go" \
+            "toolchain: 'go' is neither on PATH nor in /usr/local/go/bin. Install Go (https://go.dev/dl/)," \
+            "or put a mailpit $MAILPIT_VERSION binary at $MAILPIT_BIN" >&2
+        exit 1
+    fi
+    log "building Mailpit $MAILPIT_VERSION with $("$go" version) (once; into $MFA_CACHE/bin)"
+    local tmp started=$SECONDS
+    mkdir -p "$MFA_CACHE/bin"
+    tmp="$(mktemp -d "$MFA_CACHE/bin/.mailpit-build.XXXXXX")"
+    # GOTOOLCHAIN=local: build with this toolchain, never download another one. Pure Go (SQLite included), so no C
+    # compiler is needed.
+    if ! GOBIN="$tmp" GOTOOLCHAIN=local CGO_ENABLED=0 \
+            "$go" install -ldflags "-s -w -X github.com/axllent/mailpit/config.Version=v$MAILPIT_VERSION" \
+            "github.com/axllent/mailpit@v$MAILPIT_VERSION" >&2; then
+        rm -rf "$tmp"
+        echo "error: could not build Mailpit $MAILPIT_VERSION with $go (see the messages above)" >&2
+        exit 1
+    fi
+    mv "$tmp/mailpit" "$MAILPIT_BIN"
+    rmdir "$tmp"
+    log "Mailpit $MAILPIT_VERSION built in $((SECONDS - started)) s: $MAILPIT_BIN"
 }
 
 answer_public_key() {  # print the sidecar's answer public key (base64 SPKI); make the private key first if missing

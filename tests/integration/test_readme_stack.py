@@ -23,13 +23,14 @@ from tests.support.signin import SignIn
 from tests.support.stack import SCRIPTS
 
 INSTANCE = "readme"
+# Below 32768, where Linux picks the local ports of outgoing connections: a listener there could find its port taken.
 PORTS = {
-    "MFA_RECOVERY_KEYCLOAK_PORT": "38080",
-    "MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT": "39000",
-    "MFA_RECOVERY_SIDECAR_PORT": "38081",
-    "MFA_RECOVERY_BRIDGE_PORT": "38082",
-    "MFA_RECOVERY_SMTP_PORT": "31025",
-    "MFA_RECOVERY_MAIL_UI_PORT": "38025",
+    "MFA_RECOVERY_KEYCLOAK_PORT": "24080",
+    "MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT": "24090",
+    "MFA_RECOVERY_SIDECAR_PORT": "24081",
+    "MFA_RECOVERY_BRIDGE_PORT": "24082",
+    "MFA_RECOVERY_SMTP_PORT": "24025",
+    "MFA_RECOVERY_MAIL_UI_PORT": "24026",
 }
 KEYCLOAK = f"http://127.0.0.1:{PORTS['MFA_RECOVERY_KEYCLOAK_PORT']}"
 MAIL_UI = f"http://127.0.0.1:{PORTS['MFA_RECOVERY_MAIL_UI_PORT']}"

@@ -175,7 +175,7 @@ def build_services(
         realm_options=realm_options,
         failure_limiter=failure_limiter,
         outbox=outbox,
-        setup=BackupCodeSetup(backup_codes, realm_options, audit),
+        setup=BackupCodeSetup(backup_codes, realm_options, audit, outbox, clock),
         sign_in=BackupCodeSignIn(backup_codes, hasher, failure_limiter, realm_options, outbox, audit, clock),
         directory=directory,
         transport=transport or send,

@@ -9,12 +9,13 @@ import pytest
 
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.notifications.mails.address_verification import address_verification
+from mfa_recovery.notifications.mails.backup_codes_activated import backup_codes_activated
 from mfa_recovery.notifications.mails.backup_email_changed import backup_email_changed
 from mfa_recovery.notifications.mails.email_code import email_code
 from mfa_recovery.notifications.mails.email_code_signin import email_code_signin
 from mfa_recovery.notifications.mails.layout import Occurrence
 from mfa_recovery.notifications.mails.supervisor_notice import supervisor_notice
-from mfa_recovery.notifications.outbox import BACKUP_EMAIL_CHANGED, EMAIL_CODE_SIGNIN
+from mfa_recovery.notifications.outbox import BACKUP_CODES_ACTIVATED, BACKUP_EMAIL_CHANGED, EMAIL_CODE_SIGNIN
 from mfa_recovery.services import Services
 
 from .support import CODE_LINE, REALM, USER_ID, FakeDirectory, FakeTransport, text_of
@@ -89,6 +90,16 @@ def test_the_email_sign_in_notice() -> None:
     assert "n•••@example.net" in nl.text and "Was jij dit niet?" in nl.text
 
 
+def test_the_new_backup_codes_notice() -> None:
+    en = backup_codes_activated(locale="en", first_name="Jan", event=EVENT, codes_in_set=10)
+    assert en.subject == "New backup codes for your account"
+    assert re.search(r"^Backup codes in the new set: +10$", en.text, re.MULTILINE)
+    assert "203.0.113.7" in en.text and "If this was not you" in en.text and "no longer work" in en.text
+    nl = backup_codes_activated(locale="nl", first_name="Jan", event=EVENT, codes_in_set=None)
+    assert nl.subject == "Nieuwe back-upcodes voor je account"
+    assert "Was jij dit niet?" in nl.text and "203.0.113.7" in nl.text
+
+
 def test_the_backup_address_changed_notice() -> None:
     hints = {"address_hint": "n•••@example.net", "previous_hint": None}
     en = backup_email_changed(locale="en", first_name="Jan", event=EVENT, **hints)
@@ -153,6 +164,17 @@ def test_notices_go_to_the_primary_address(
     [mail] = outgoing.messages
     assert (mail["To"], mail["Subject"]) == ("jan@acme.example", subject)
     assert "n•••@example.net" in text_of(mail) and "2025-11-25T14:03:12Z" in text_of(mail)
+
+
+def test_the_new_backup_codes_notice_is_delivered(services: Services, outgoing: FakeTransport) -> None:
+    services.outbox.enqueue(
+        realm=REALM, user_id=USER_ID, kind=BACKUP_CODES_ACTIVATED, occurred_at=WHEN, ip="203.0.113.7",
+        user_agent="Firefox/140", codes_left=10,
+    )  # fmt: skip
+    assert services.notification_sender().run_once().sent == 1
+    [mail] = outgoing.messages
+    assert (mail["To"], mail["Subject"]) == ("jan@acme.example", "New backup codes for your account")
+    assert "203.0.113.7" in text_of(mail) and "Firefox/140" in text_of(mail) and "10" in text_of(mail)
 
 
 def test_a_user_without_a_locale_gets_the_language_of_the_page_they_were_on(

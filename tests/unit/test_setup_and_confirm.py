@@ -102,6 +102,17 @@ def test_confirm_activates_and_the_old_codes_stop_working(app: Flask, call: Call
     assert {tuple(row) for row in rows} == {(body["set_id"], "active")}
 
 
+def test_an_activated_set_is_told_to_the_primary_address(app: Flask, call: Callable[..., Any]) -> None:
+    body = setup(call)
+    assert svc(app).outbox.due() == [], "a set shown but not confirmed changes nothing"
+    confirm(call, body["set_id"])
+    [notice] = svc(app).outbox.due()
+    assert (notice.kind, notice.user_id, notice.codes_left) == ("backup_codes_activated", USER_ID, 10)
+    assert (notice.ip, notice.user_agent) == (CLIENT["ip"], CLIENT["user_agent"])
+    confirm(call, body["set_id"])
+    assert len(svc(app).outbox.due()) == 1, "an expired confirmation tells nobody"
+
+
 def test_confirming_twice_activates_once(call: Callable[..., Any]) -> None:
     body = setup(call)
     assert confirm(call, body["set_id"]).json["result"] == "activated"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..audit.log import AuditLog
 from ..caller import Caller
+from ..notifications.notices import queue_notice
+from ..notifications.outbox import BACKUP_CODES_ACTIVATED, Outbox
 from ..realm_options.service import RealmOptionsService
 from .service import BackupCodeService
 
@@ -49,10 +53,19 @@ class SetupConfirmed:
 
 
 class BackupCodeSetup:
-    def __init__(self, codes: BackupCodeService, options: RealmOptionsService, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        codes: BackupCodeService,
+        options: RealmOptionsService,
+        audit: AuditLog,
+        outbox: Outbox,
+        clock: Callable[[], datetime],
+    ) -> None:
         self._codes = codes
         self._options = options
         self._audit = audit
+        self._outbox = outbox
+        self._clock = clock
 
     def start(self, caller: Caller, reason: str) -> SetupStarted:
         options = self._options.get(caller.realm)
@@ -91,4 +104,6 @@ class BackupCodeSetup:
         )
         if remaining is None:
             return SetupConfirmed(activated=False)
+        # The old codes stopped working: whoever holds the account's primary address should know.
+        queue_notice(self._outbox, self._audit, self._clock, caller, BACKUP_CODES_ACTIVATED, codes_left=remaining)
         return SetupConfirmed(activated=True, remaining=remaining)

@@ -17,6 +17,7 @@ from ..store.times import aware
 BACKUP_CODE_SIGNIN = "backup_code_signin"
 EMAIL_CODE_SIGNIN = "email_code_signin"
 BACKUP_EMAIL_CHANGED = "backup_email_changed"
+BACKUP_CODES_ACTIVATED = "backup_codes_activated"  # a new set replaced the old one (codes_left: the set's size)
 SUPERVISOR_NOTICE = "supervisor_notice"
 MFA_DISABLED = "mfa_disabled"  # an administrator switched off the user's MFA (detail: enrol_again)
 

@@ -17,6 +17,7 @@ from ..audit.log import Auditor
 from .directory import ContactDirectory, UserContact
 from .mailer import DELIVERY_ERRORS, Mailer, describe
 from .mails.backup_code_signin import backup_code_signin
+from .mails.backup_codes_activated import backup_codes_activated
 from .mails.backup_email_changed import backup_email_changed
 from .mails.email_code_signin import email_code_signin
 from .mails.layout import Mail, Occurrence
@@ -24,6 +25,7 @@ from .mails.mfa_disabled import mfa_disabled
 from .mails.supervisor_notice import supervisor_notice
 from .outbox import (
     BACKUP_CODE_SIGNIN,
+    BACKUP_CODES_ACTIVATED,
     BACKUP_EMAIL_CHANGED,
     EMAIL_CODE_SIGNIN,
     MAX_ATTEMPTS,
@@ -71,6 +73,7 @@ class NotificationSender:
             BACKUP_CODE_SIGNIN: self._backup_code_signin,
             EMAIL_CODE_SIGNIN: _email_code_signin,
             BACKUP_EMAIL_CHANGED: _backup_email_changed,
+            BACKUP_CODES_ACTIVATED: _backup_codes_activated,
             SUPERVISOR_NOTICE: _supervisor_notice,
             MFA_DISABLED: _mfa_disabled,
         }
@@ -192,6 +195,15 @@ def _email_code_signin(notification: Notification, contact: UserContact) -> Mail
         first_name=contact.first_name,
         event=_occurrence(notification),
         address_hint=_text(notification, "address_hint"),
+    )
+
+
+def _backup_codes_activated(notification: Notification, contact: UserContact) -> Mail:
+    return backup_codes_activated(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        codes_in_set=notification.codes_left,
     )
 
 

@@ -13,6 +13,8 @@ from ..bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBri
 from ..caller import NO_PROFILE, Caller, Profile
 from ..services import Services
 from .errors import ApiError
+from .refusals import EXTENSION as REFUSALS
+from .refusals import RefusalLog
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +22,6 @@ MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
 # The profile's fields and their longest allowed value (docs/architecture.md, issue 5).
 PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
-BRIDGE_ACTOR = "bridge"
 
 
 def services() -> Services:
@@ -38,17 +39,9 @@ def _authenticate(svc: Services) -> BridgeClaims:
         logger.error("cannot check a bridge token on %s: %s", request.path, exc)
         raise ApiError(503, "the realm's keys cannot be read from Keycloak now; try again later") from None
     except InvalidBridgeToken as exc:
-        logger.warning("refused bridge token on %s: %s", request.path, exc.reason)
-        svc.audit.record(
-            realm=None,
-            actor=BRIDGE_ACTOR,
-            subject=None,
-            action="bridge.token",
-            outcome="refused",
-            detail={"reason": exc.reason, "path": request.path},
-            ip=_truncate(request.remote_addr, MAX_IP_LENGTH),
-            user_agent=_truncate(request.user_agent.string, MAX_USER_AGENT_LENGTH),
-        )
+        # Logged at a bounded rate and never audited: an anonymous caller must not be able to grow the trail.
+        refusals: RefusalLog = current_app.extensions[REFUSALS]
+        refusals.refused(exc.reason, request.path, request.remote_addr)
         raise ApiError(401, "invalid bridge token") from None
     g.bridge_jti = claims.jti  # the answer is signed for this token (web/answer_signature.py)
     return claims

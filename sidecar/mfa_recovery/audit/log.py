@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, text
 
+from .. import plain_text
 from ..caller import Caller
 from ..store.tables import audit_events
 from .chain import GENESIS, VerifyResult, as_utc, chain_hash, verify_chain
@@ -126,7 +127,9 @@ class AuditLog:
     ) -> None:
         # The hash is taken over what the database gives back, so the detail goes through JSON first (tuples
         # become lists, keys strings) and the time is stored in UTC (SQLite keeps the wall time, not the zone).
-        stored_detail = json.loads(json.dumps(dict(detail))) if detail is not None else None
+        # Callers refuse text that cannot be stored; should any still come, the row is written with it replaced
+        # rather than lost.
+        stored_detail = _storable(json.loads(json.dumps(dict(detail)))) if detail is not None else None
         with self._engine.connect() as conn:
             _lock_chain(conn)
             last = conn.execute(
@@ -136,14 +139,14 @@ class AuditLog:
             row = {
                 "id": 1 if last is None else last.id + 1,
                 "occurred_at": as_utc(self._clock()),
-                "realm": realm,
-                "actor": actor,
-                "subject": subject,
-                "action": action,
-                "outcome": outcome,
+                "realm": _storable(realm),
+                "actor": _storable(actor),
+                "subject": _storable(subject),
+                "action": _storable(action),
+                "outcome": _storable(outcome),
                 "detail": stored_detail,
-                "ip": ip,
-                "user_agent": user_agent,
+                "ip": _storable(ip),
+                "user_agent": _storable(user_agent),
             }
             conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=chain_hash(prev_hash, row)))
             if conn.dialect.name == "postgresql":
@@ -248,6 +251,17 @@ def _lock_chain(conn: Connection) -> None:
         # READ COMMITTED: the read of the last row, after the lock, sees what the previous holder committed.
         conn.execution_options(isolation_level="READ COMMITTED")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+def _storable(value: Any) -> Any:
+    """``value`` (text, or JSON made of lists and objects) with what no database or hash can take replaced."""
+    if isinstance(value, str):
+        return plain_text.storable(value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 def _action_matches(prefixes: Iterable[str]) -> ColumnElement[bool]:

@@ -229,7 +229,7 @@ def test_unexpected_error_is_500_json_without_traceback(
     def boom(*_: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "verify", boom)
+    monkeypatch.setattr(service, "match", boom)
     response = call(VERIFY, {"code": "7KQM-2XHR-9T"})
     assert response.status_code == 500
     assert response.json == {"error": "internal_error", "message": "internal error"}

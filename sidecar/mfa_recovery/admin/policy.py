@@ -139,7 +139,7 @@ class Policy:
                 detail["snapshot"] = self._force(call, admin, realm, before, before.step)
             else:
                 detail["snapshot"] = self._unforce(admin, realm, before, before.step)
-        after = self._read(realm)
+            after = self._read(realm)
         changed = before.forced != force_mfa
         outcome = SUCCEEDED if changed else UNCHANGED
         call.record(self._audit, realm, None, ACTION, outcome, {**detail, "after": after.summary()})

@@ -110,8 +110,13 @@ def test_policy_changes_are_audited(realm_admin, restore_policy):
     realm_admin.set_policy(True, reason="all staff, from December")
     realm_admin.set_policy(False, reason="trial over")
     events = realm_admin.audit(action="admin.policy").json()["events"]
-    reasons = [event["detail"]["reason"] for event in events[:2]]
-    assert reasons == ["trial over", "all staff, from December"]
+    outcomes = [(event["outcome"], event["detail"]["reason"]) for event in events[:4]]
+    assert outcomes == [
+        ("succeeded", "trial over"),
+        ("attempted", "trial over"),
+        ("succeeded", "all staff, from December"),
+        ("attempted", "all staff, from December"),
+    ]
 
 
 # -- forcing MFA never lets a password holder skip a second factor the user has --------------------------------

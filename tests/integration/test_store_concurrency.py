@@ -1,4 +1,5 @@
-"""One backup code, submitted many times at once, is accepted exactly once, on SQLite and on PostgreSQL.
+"""One backup code, submitted many times at once, is accepted exactly once (and audited once), on SQLite and on
+PostgreSQL.
 
 The sidecar is built as in production (``build_services`` with the settings read from an environment, schema by
 its Alembic migrations), against a SQLite file and against a throwaway PostgreSQL cluster started through
@@ -24,6 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.backup_codes.repository import SqlBackupCodeRepository
 from mfa_recovery.backup_codes.service import VerifyResult
+from mfa_recovery.caller import Caller
 from mfa_recovery.config import Settings
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store import migrate
@@ -128,8 +130,8 @@ def test_same_code_racing_into_the_update_is_accepted_once(services: Services, m
             all_looked_up.wait(timeout=30)
         return found
 
-    def consume_and_count(self: SqlBackupCodeRepository, code_id: int, now) -> bool:
-        won = real_consume(self, code_id, now)
+    def consume_and_count(self: SqlBackupCodeRepository, code_id: int, now, within=None) -> bool:
+        won = real_consume(self, code_id, now, within)
         consumed.append(won)
         return won
 
@@ -143,6 +145,32 @@ def test_same_code_racing_into_the_update_is_accepted_once(services: Services, m
     monkeypatch.undo()
     assert_accepted_once(services, alice, alice_codes[0], results)
     assert_untouched(services, bob, bob_codes[0])
+
+
+def test_a_sign_in_racing_with_others_is_accepted_once_and_audited_once(services: Services) -> None:
+    """Through the sign-in, where the code is used in one transaction with its audit row (under the chain's lock):
+    one acceptance, one ``accepted`` row, and the chain still holds."""
+    alice = new_user()
+    code = services.backup_codes.issue(REALM, alice, 10)[0]
+    caller = Caller(REALM, alice, attempt="race.1")
+    barrier = threading.Barrier(THREADS)
+
+    def submit() -> str:
+        barrier.wait(timeout=30)
+        return services.sign_in.verify(caller, code).result
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results = [future.result(timeout=120) for future in [pool.submit(submit) for _ in range(THREADS)]]
+
+    assert results.count("accepted") == 1, results
+    assert services.backup_codes.remaining(REALM, alice) == 9
+    accepted = [
+        row
+        for row in services.audit.recent(1000)
+        if row["subject"] == alice and row["action"] == "backup_code.verify" and row["outcome"] == "accepted"
+    ]
+    assert len(accepted) == 1
+    assert services.audit.verify().ok
 
 
 # --- migrations on PostgreSQL ----------------------------------------------------------------------------------

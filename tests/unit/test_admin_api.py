@@ -68,7 +68,15 @@ def send_code(admin: AdminHarness, clock: FakeClock, user_id: str, purpose: str,
 
 
 def audit_rows(admin: AdminHarness, action: str) -> list[dict[str, Any]]:
+    """The rows of ``action``, newest first."""
     return [row for row in admin.services.audit.recent() if row["action"] == action]
+
+
+def outcome_and_attempt(admin: AdminHarness, action: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The only attempt of ``action`` and how it ended: the two newest rows of the trail."""
+    outcome, attempt = audit_rows(admin, action)
+    assert attempt["outcome"] == "attempted" and attempt["id"] + 1 == outcome["id"]
+    return outcome, attempt
 
 
 def assert_error(response: Any, status: int, error: str) -> None:
@@ -268,10 +276,16 @@ def test_disabling_mfa(admin: AdminHarness) -> None:
     assert admin.keycloak.users[USER_ID]["requiredActions"] == ["CONFIGURE_TOTP"]
     assert all(who == "admin" for who, call, _ in admin.keycloak.writes())
 
-    (row,) = audit_rows(admin, "admin.disable_mfa")
-    assert (row["actor"], row["subject"], row["realm"], row["outcome"]) == ("admin:master/admin", USER_ID, REALM, "ok")
+    row, attempt = outcome_and_attempt(admin, "admin.disable_mfa")
+    assert (row["actor"], row["subject"], row["realm"], row["outcome"]) == (
+        "admin:master/admin",
+        USER_ID,
+        REALM,
+        "succeeded",
+    )
     assert row["detail"] == {"reason": "lost her phone", "enrol_again": True, "removed": 1, "admin_id": ADMIN_ID}
-    assert row["user_agent"] == "admin-script/1"
+    assert attempt["detail"] == {**row["detail"], "removed": 0}
+    assert row["user_agent"] == attempt["user_agent"] == "admin-script/1"
 
     (queued,) = admin.services.outbox.due()
     assert (queued.kind, queued.user_id, queued.realm) == (MFA_DISABLED, USER_ID, REALM)
@@ -313,14 +327,14 @@ def test_disabling_is_refused_while_mfa_is_forced(admin: AdminHarness) -> None:
     assert [c["type"] for c in admin.keycloak.credentials[USER_ID]] == ["password", "otp"]
     assert admin.keycloak.writes() == []
     assert [who for who, _, _ in admin.keycloak.calls] == ["admin"] + ["service-account"] * 3  # policy: the sidecar
-    (row,) = audit_rows(admin, "admin.disable_mfa")
+    row, _ = outcome_and_attempt(admin, "admin.disable_mfa")
     assert (row["outcome"], row["detail"]["error"]) == ("failed", "mfa_forced")
 
 
 def test_keycloak_decides_who_may_disable(admin: AdminHarness) -> None:
     assert_error(admin.send("POST", DISABLE, {"reason": "x"}, username="helpdesk"), 403, "forbidden")
     assert [c["type"] for c in admin.keycloak.credentials[USER_ID]] == ["password", "otp"]
-    (row,) = audit_rows(admin, "admin.disable_mfa")
+    row, _ = outcome_and_attempt(admin, "admin.disable_mfa")
     assert (row["actor"], row["outcome"], row["detail"]["error"]) == ("admin:master/helpdesk", "failed", "forbidden")
     assert admin.services.outbox.due() == []
 
@@ -375,7 +389,7 @@ def test_revoking_backup_codes(admin: AdminHarness) -> None:
     assert response.json == {"result": "revoked", "codes_revoked": 20, "markers_removed": 1}
     assert admin.services.backup_codes.remaining(REALM, USER_ID) == 0
     assert [c["type"] for c in admin.keycloak.credentials[USER_ID]] == ["password", "otp"]
-    (row,) = audit_rows(admin, "admin.revoke_backup_codes")
+    row, _ = outcome_and_attempt(admin, "admin.revoke_backup_codes")
     assert row["detail"] == {"reason": None, "revoked": 20, "markers_removed": 1, "admin_id": ADMIN_ID}
 
     again = admin.send("DELETE", CODES, {"reason": "twice"})
@@ -422,7 +436,7 @@ def test_removing_the_backup_email(admin: AdminHarness, clock: FakeClock) -> Non
     assert response.json == {"result": "removed", "address_hint": "j•••@example.net", "codes_ended": 1}
     assert emails(admin).backup_email(REALM, USER_ID) is None
     assert emails(admin).live_challenge(REALM, USER_ID, SIGN_IN, clock(), 5) is None
-    (row,) = audit_rows(admin, "admin.remove_backup_email")
+    row, _ = outcome_and_attempt(admin, "admin.remove_backup_email")
     assert row["detail"] == {
         "reason": "address compromised",
         "address_hint": "j•••@example.net",

@@ -43,7 +43,10 @@ def requirements(admin: AdminHarness) -> dict[str, str]:
 
 
 def policy_rows(admin: AdminHarness) -> list[dict[str, Any]]:
-    return [row for row in admin.services.audit.recent() if row["action"] == "admin.policy"]
+    """How each policy change ended, newest first (without the ``attempted`` row before each)."""
+    rows = [row for row in admin.services.audit.recent() if row["action"] == "admin.policy"]
+    assert [row["outcome"] for row in rows[1::2]] == ["attempted"] * (len(rows) // 2)
+    return rows[::2]
 
 
 # --- the step in the flow -----------------------------------------------------------------------------------------
@@ -149,7 +152,7 @@ def test_forcing_mfa(admin: AdminHarness, clock: FakeClock) -> None:
         ("admin", "update_required_action"),
     ]
     (row,) = policy_rows(admin)
-    assert (row["actor"], row["outcome"]) == ("admin:master/admin", "changed")
+    assert (row["actor"], row["outcome"]) == ("admin:master/admin", "succeeded")
     assert row["detail"]["reason"] == "audit finding 2025-17"
     assert row["detail"]["before"]["step"]["requirement"] == "CONDITIONAL"
     assert row["detail"]["after"]["step"]["requirement"] == "REQUIRED"
@@ -164,7 +167,7 @@ def test_forcing_twice_changes_nothing_the_second_time(admin: AdminHarness, cloc
     assert again.json == {**first, "changed": False}  # same snapshot, same time
     # Keycloak is asked, with the execution unchanged, whether this token may manage the realm's flows.
     assert admin.keycloak.writes() == [("admin", "update_execution", ("x-2fa", "REQUIRED"))]
-    assert [row["outcome"] for row in policy_rows(admin)] == ["unchanged", "changed"]
+    assert [row["outcome"] for row in policy_rows(admin)] == ["unchanged", "succeeded"]
 
 
 def test_switching_off_restores_the_snapshot_exactly(admin: AdminHarness) -> None:

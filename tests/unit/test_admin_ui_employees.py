@@ -162,7 +162,7 @@ def test_disable_mfa_confirmation_form(ui: UiHarness) -> None:
     html = ui.page(DISABLE)
     form = re.search(r'<form id="disable-mfa-form".*?</form>', html, re.S).group(0)
     assert 'method="post"' in form
-    assert element(form, "reason").startswith("<textarea") and "required" in element(form, "reason")
+    assert element(form, "reason").startswith('<input type="text"') and "required" in element(form, "reason")
     checkbox = element(form, "enrol_again")
     assert 'type="checkbox"' in checkbox and "checked" in checkbox and 'name="enrol_again"' in checkbox
     assert element(form, "confirm-disable-mfa").startswith("<button")
@@ -175,8 +175,9 @@ def test_disable_mfa_removes_the_app_and_says_so(ui: UiHarness) -> None:
     assert response.status_code == 303 and response.headers["Location"] == OVERVIEW
     assert ui.keycloak.users[USER_ID]["totp"] is False
     assert "CONFIGURE_TOTP" in ui.keycloak.users[USER_ID]["requiredActions"]
-    [event] = ui.services.audit.search(REALM, action="admin.disable_mfa")[0]
-    assert (event.actor, event.outcome, event.detail["reason"]) == ("admin:acme/admin", "ok", "lost phone")
+    event, attempt = ui.services.audit.search(REALM, action="admin.disable_mfa")[0]
+    assert (event.actor, event.outcome, event.detail["reason"]) == ("admin:acme/admin", "succeeded", "lost phone")
+    assert attempt.outcome == "attempted"
     assert event.detail["enrol_again"] is True and event.user_agent is not None
     assert [row.kind for row in ui.services.outbox.due()] == [MFA_DISABLED]
     html = ui.page(OVERVIEW)
@@ -279,5 +280,5 @@ def test_remove_backup_email(ui: UiHarness, clock: FakeClock) -> None:
     assert response.status_code == 303
     html = ui.page(OVERVIEW)
     assert "The backup email is removed." in html and not element(html, "remove-backup-email")
-    [event] = ui.services.audit.search(REALM, action="admin.remove_backup_email")[0]
-    assert event.detail["reason"] == "asked"
+    event, attempt = ui.services.audit.search(REALM, action="admin.remove_backup_email")[0]
+    assert (event.outcome, event.detail["reason"], attempt.outcome) == ("succeeded", "asked", "attempted")

@@ -258,7 +258,10 @@ def test_missing_claim(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: 
     assert claim in refused(verifier, issuer.token(drop=(claim,)), clock)
 
 
-@pytest.mark.parametrize(("claim", "value"), [("sub", ""), ("jti", None), ("iat", "1"), ("att", 7)])
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("sub", ""), ("jti", None), ("iat", "1"), ("att", 7), ("sub", "u\ud800"), ("sub", "u\x00"), ("att", "a\nb")],
+)
 def test_wrong_claim_types(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: str, value: object) -> None:
     refused(verifier, issuer.token(**{claim: value}), clock)
 

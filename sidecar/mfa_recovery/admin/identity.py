@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,7 +11,16 @@ from typing import Any
 from ..audit.log import Auditor
 from .errors import AdminError
 
+logger = logging.getLogger(__name__)
+
 MASTER_REALM = "master"
+
+# How an admin action ended, in the audit trail: first ``attempted``, then one of the others.
+ATTEMPTED = "attempted"
+SUCCEEDED = "succeeded"
+UNCHANGED = "unchanged"
+FAILED = "failed"
+INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,26 @@ class AdminCall:
     def audited(
         self, audit: Auditor, realm: str, subject: str | None, action: str, detail: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
-        """Around the steps of an action: when one fails, the action is audited as ``failed`` with the error and
-        whatever ``detail`` (which the steps may update) says was done by then; then the error goes on."""
+        """Around the steps of an action that may change something: an ``attempted`` row first, so that the trail
+        shows the attempt even when the process dies half-way. When a step fails, a ``failed`` row with the error
+        and whatever ``detail`` (which the steps update as they go) says was done by then; then the error goes on.
+        The caller records how it ended otherwise (:data:`SUCCEEDED` or :data:`UNCHANGED`)."""
+        self.record(audit, realm, subject, action, ATTEMPTED, detail)
         try:
             yield detail
         except AdminError as exc:
-            self.record(audit, realm, subject, action, "failed", {**detail, "error": exc.error})
+            self.record(audit, realm, subject, action, FAILED, {**detail, "error": exc.error})
             raise
+        except Exception:
+            self._record_crash(audit, realm, subject, action, detail)
+            raise
+
+    def _record_crash(
+        self, audit: Auditor, realm: str, subject: str | None, action: str, detail: dict[str, Any]
+    ) -> None:
+        """A failure that is no refusal (a bug, the store down): audited if the store lets us; the error that
+        caused it is what the caller gets either way."""
+        try:
+            self.record(audit, realm, subject, action, FAILED, {**detail, "error": INTERNAL_ERROR})
+        except Exception:
+            logger.exception("cannot audit the failure of %s on %s/%s", action, realm, subject)

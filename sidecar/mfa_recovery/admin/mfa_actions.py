@@ -18,7 +18,7 @@ from ..notifications.notices import queue_notice
 from ..notifications.outbox import MFA_DISABLED, Outbox
 from . import inputs
 from .errors import Forbidden, MfaForced
-from .identity import AdminCall
+from .identity import SUCCEEDED, UNCHANGED, AdminCall
 from .keycloak_as_admin import (
     BACKUP_CODES_CREDENTIAL,
     CONFIGURE_TOTP,
@@ -86,7 +86,7 @@ class MfaActions:
             _delete_credentials(keycloak, realm, user_id, OTP_CREDENTIAL, detail, "removed")
             added = enrol_again and keycloak.add_required_action(realm, user_id, CONFIGURE_TOTP)
         changed = detail["removed"] > 0 or added
-        call.record(self._audit, realm, user_id, DISABLE_MFA, "ok" if changed else "unchanged", detail)
+        call.record(self._audit, realm, user_id, DISABLE_MFA, SUCCEEDED if changed else UNCHANGED, detail)
         if detail["removed"]:
             queue_notice(
                 self._outbox,
@@ -107,7 +107,7 @@ class MfaActions:
             detail["revoked"] = self._backup_codes.revoke(realm, user_id)
             _delete_credentials(keycloak, realm, user_id, BACKUP_CODES_CREDENTIAL, detail, "markers_removed")
         changed = detail["revoked"] > 0 or detail["markers_removed"] > 0
-        call.record(self._audit, realm, user_id, REVOKE_BACKUP_CODES, "ok" if changed else "unchanged", detail)
+        call.record(self._audit, realm, user_id, REVOKE_BACKUP_CODES, SUCCEEDED if changed else UNCHANGED, detail)
         return RevokedBackupCodes(detail["revoked"], detail["markers_removed"])
 
     def remove_backup_email(self, call: AdminCall, realm: str, user_id: str, reason: Any) -> RemovedBackupEmail:
@@ -120,7 +120,7 @@ class MfaActions:
         hint = addresses.mask(removed.address) if removed.address else None
         detail.update(address_hint=hint, codes_ended=removed.codes_ended)
         changed = removed.address is not None or removed.codes_ended > 0
-        call.record(self._audit, realm, user_id, REMOVE_BACKUP_EMAIL, "ok" if changed else "unchanged", detail)
+        call.record(self._audit, realm, user_id, REMOVE_BACKUP_EMAIL, SUCCEEDED if changed else UNCHANGED, detail)
         return RemovedBackupEmail(removed.address is not None, hint, removed.codes_ended)
 
     def _may_manage(self, call: AdminCall, realm: str, user_id: str) -> KeycloakApi:

@@ -17,7 +17,7 @@ from typing import Any
 from ..audit.log import Auditor
 from . import inputs
 from .errors import AdminError, NoMfaStep
-from .identity import AdminCall
+from .identity import SUCCEEDED, UNCHANGED, AdminCall
 from .keycloak_as_admin import CONFIGURE_TOTP, KeycloakAccess, KeycloakApi, Representation
 from .snapshots import SqlPolicySnapshots
 
@@ -127,11 +127,11 @@ class Policy:
         still asked, with an unchanged execution, whether the administrator may manage the realm's flows)."""
         text = inputs.reason(reason, required=True)
         before = self._read(realm)
-        detail: dict[str, Any] = {"reason": text, "force_mfa": force_mfa, "before": before.summary()}
+        detail: dict[str, Any] = {"reason": text, "force_mfa": force_mfa, "before": before.summary(), "written": []}
         with call.audited(self._audit, realm, None, ACTION, detail):
             if before.step is None:
                 raise NoMfaStep(f"the browser flow {before.browser_flow!r} has no {PROVIDER} step inside a subflow")
-            admin = self._keycloak.as_admin(call.administrator)
+            admin = _Written(self._keycloak.as_admin(call.administrator), detail["written"])
             if before.forced == force_mfa:
                 admin.update_execution(realm, before.browser_flow, before.step)
                 detail["snapshot"] = None
@@ -139,20 +139,14 @@ class Policy:
                 detail["snapshot"] = self._force(call, admin, realm, before, before.step)
             else:
                 detail["snapshot"] = self._unforce(admin, realm, before, before.step)
-        after = self._read(realm)
+            after = self._read(realm)
         changed = before.forced != force_mfa
-        call.record(
-            self._audit,
-            realm,
-            None,
-            ACTION,
-            "changed" if changed else "unchanged",
-            {**detail, "after": after.summary()},
-        )
+        outcome = SUCCEEDED if changed else UNCHANGED
+        call.record(self._audit, realm, None, ACTION, outcome, {**detail, "after": after.summary()})
         return PolicyChange(self._state(realm, after), changed)
 
     def _force(
-        self, call: AdminCall, admin: KeycloakApi, realm: str, before: KeycloakSettings, step: Representation
+        self, call: AdminCall, admin: _Written, realm: str, before: KeycloakSettings, step: Representation
     ) -> str:
         content = {
             "browser_flow": before.browser_flow,
@@ -171,7 +165,7 @@ class Policy:
             admin.update_required_action(realm, CONFIGURE_TOTP, {**totp, "enabled": True, "defaultAction": True})
         return "stored" if stored else "kept"
 
-    def _unforce(self, admin: KeycloakApi, realm: str, before: KeycloakSettings, step: Representation) -> str:
+    def _unforce(self, admin: _Written, realm: str, before: KeycloakSettings, step: Representation) -> str:
         snapshot = self._snapshots.get(realm)
         totp = before.configure_totp
         if snapshot is None:  # forced outside the sidecar: undo what forcing means
@@ -211,3 +205,21 @@ class Policy:
         snapshot = self._snapshots.get(realm)
         info = None if snapshot is None else SnapshotInfo(taken_at=snapshot.taken_at, taken_by=snapshot.taken_by)
         return PolicyState(keycloak=settings, snapshot=info)
+
+
+class _Written:
+    """The administrator's Keycloak writes of a policy change, each listed in ``written`` once Keycloak took it,
+    so that a change that fails half-way is audited with what it had written by then."""
+
+    def __init__(self, keycloak: KeycloakApi, written: list[str]) -> None:
+        self._keycloak = keycloak
+        self._written = written
+
+    def update_execution(self, realm: str, flow: str, execution: Representation) -> None:
+        self._keycloak.update_execution(realm, flow, execution)
+        self._written.append(f"execution {execution.get('id')}: {execution.get('requirement')}")
+
+    def update_required_action(self, realm: str, alias: str, representation: Representation) -> None:
+        self._keycloak.update_required_action(realm, alias, representation)
+        flags = f"enabled={representation.get('enabled')}, default_action={representation.get('defaultAction')}"
+        self._written.append(f"required action {alias}: {flags}")

@@ -13,19 +13,25 @@ first takes a transaction-level advisory lock (:data:`CHAIN_LOCK_KEY`), on SQLit
 last row, gives the new row the next id (``last id + 1``: ids of chained rows have no gaps) and its hash, and
 inserts it; the lock ends with the transaction. A unique index on ``prev_hash`` refuses a fork should anything
 ever get past the lock.
+
+A feature whose change must never stand without its row (a used code and its ``accepted`` row) makes both in one
+:meth:`AuditLog.transaction`: the lock is taken first, the feature's repository works on the same connection
+(``store.transactions.joined``), and the row is appended last; either both commit or neither does.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, text
 
+from .. import plain_text
 from ..caller import Caller
 from ..store.tables import audit_events
 from .chain import GENESIS, VerifyResult, as_utc, chain_hash, verify_chain
@@ -55,6 +61,12 @@ class Auditor(Protocol):
         ip: str | None = None,
         user_agent: str | None = None,
     ) -> None: ...
+
+
+class AuditTransactions(Auditor, Protocol):
+    """An :class:`Auditor` that can also write rows in one transaction with other changes (:class:`AuditLog`)."""
+
+    def transaction(self) -> AbstractContextManager[AuditedTransaction]: ...
 
 
 @dataclass(frozen=True)
@@ -124,35 +136,25 @@ class AuditLog:
         ip: str | None = None,
         user_agent: str | None = None,
     ) -> None:
-        # The hash is taken over what the database gives back, so the detail goes through JSON first (tuples
-        # become lists, keys strings) and the time is stored in UTC (SQLite keeps the wall time, not the zone).
-        stored_detail = json.loads(json.dumps(dict(detail))) if detail is not None else None
+        """Append one row, in a transaction of its own."""
+        with self.transaction() as transaction:
+            transaction.record(realm, actor, subject, action, outcome, detail, ip, user_agent)
+
+    @contextmanager
+    def transaction(self) -> Iterator[AuditedTransaction]:
+        """One database transaction in which a feature changes its own data (through ``.connection``) and records
+        what it did (``.record``): committed together, or not at all. It holds the chain's lock from its start,
+        so keep it short: no hashing of codes, no network."""
         with self._engine.connect() as conn:
             _lock_chain(conn)
-            last = conn.execute(
-                select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-            ).first()
-            prev_hash = GENESIS if last is None else last.hash
-            row = {
-                "id": 1 if last is None else last.id + 1,
-                "occurred_at": as_utc(self._clock()),
-                "realm": realm,
-                "actor": actor,
-                "subject": subject,
-                "action": action,
-                "outcome": outcome,
-                "detail": stored_detail,
-                "ip": ip,
-                "user_agent": user_agent,
-            }
-            conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=chain_hash(prev_hash, row)))
-            if conn.dialect.name == "postgresql":
-                # Keep the id sequence in step, for anything that inserts without an id (e.g. after a downgrade).
-                conn.execute(
-                    text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": row["id"]}
-                )
+            transaction = AuditedTransaction(conn, self._clock)
+            try:
+                yield transaction
+            except BaseException:
+                conn.rollback()
+                raise
             conn.commit()
-        logger.info("audit %s %s realm=%s actor=%s subject=%s", action, outcome, realm, actor, subject)
+        transaction.log_committed()
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:
         """Newest events first, as plain row dicts (for operators and tests)."""
@@ -238,6 +240,70 @@ class AuditLog:
             return verify_chain(row._mapping for row in rows)
 
 
+class AuditedTransaction:
+    """An open transaction of :meth:`AuditLog.transaction`: an :class:`Auditor` whose rows commit with whatever
+    else is done on ``connection``."""
+
+    def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
+        self._connection = connection
+        self._clock = clock
+        self._appended: list[dict[str, Any]] = []
+
+    @property
+    def connection(self) -> Connection:
+        return self._connection
+
+    def record(
+        self,
+        realm: str | None,
+        actor: str,
+        subject: str | None,
+        action: str,
+        outcome: str,
+        detail: Mapping[str, Any] | None = None,
+        ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        conn = self._connection
+        last = conn.execute(
+            select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+        ).first()
+        prev_hash = GENESIS if last is None else last.hash
+        # The hash is taken over what the database gives back, so the detail goes through JSON first (tuples
+        # become lists, keys strings) and the time is stored in UTC (SQLite keeps the wall time, not the zone).
+        # Callers refuse text that cannot be stored; should any still come, the row is written with it replaced
+        # rather than lost.
+        stored_detail = _storable(json.loads(json.dumps(dict(detail)))) if detail is not None else None
+        row = {
+            "id": 1 if last is None else last.id + 1,
+            "occurred_at": as_utc(self._clock()),
+            "realm": _storable(realm),
+            "actor": _storable(actor),
+            "subject": _storable(subject),
+            "action": _storable(action),
+            "outcome": _storable(outcome),
+            "detail": stored_detail,
+            "ip": _storable(ip),
+            "user_agent": _storable(user_agent),
+        }
+        conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=chain_hash(prev_hash, row)))
+        if conn.dialect.name == "postgresql":
+            # Keep the id sequence in step, for anything that inserts without an id (e.g. after a downgrade).
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": row["id"]})
+        self._appended.append(row)
+
+    def log_committed(self) -> None:
+        for row in self._appended:
+            logger.info(
+                "audit %s %s realm=%s actor=%s subject=%s",
+                row["action"],
+                row["outcome"],
+                row["realm"],
+                row["actor"],
+                row["subject"],
+            )
+
+
 def _lock_chain(conn: Connection) -> None:
     """Begin ``conn``'s transaction holding the lock that serialises appends to the chain, until it ends."""
     if conn.dialect.name == "sqlite":
@@ -248,6 +314,17 @@ def _lock_chain(conn: Connection) -> None:
         # READ COMMITTED: the read of the last row, after the lock, sees what the previous holder committed.
         conn.execution_options(isolation_level="READ COMMITTED")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+def _storable(value: Any) -> Any:
+    """``value`` (text, or JSON made of lists and objects) with what no database or hash can take replaced."""
+    if isinstance(value, str):
+        return plain_text.storable(value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 def _action_matches(prefixes: Iterable[str]) -> ColumnElement[bool]:

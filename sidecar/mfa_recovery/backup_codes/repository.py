@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select, update
 
 from ..store.tables import backup_codes
+from ..store.transactions import Transaction, joined
 from .service import ACTIVE, PENDING, NewCode, StoredCode
 
 
@@ -96,7 +97,7 @@ class SqlBackupCodeRepository:
             row = conn.execute(query).first()
         return None if row is None else StoredCode(id=row.id, hash=row.hash)
 
-    def consume(self, code_id: int, now: datetime) -> bool:
+    def consume(self, code_id: int, now: datetime, within: Transaction | None = None) -> bool:
         # One conditional UPDATE: the database serialises concurrent writers, and only the first one
         # still finds used_at NULL (SQLite: one writer at a time; PostgreSQL: row lock + re-check).
         # The status condition refuses a code whose set was replaced meanwhile.
@@ -105,12 +106,12 @@ class SqlBackupCodeRepository:
             .where(backup_codes.c.id == code_id, backup_codes.c.used_at.is_(None), backup_codes.c.status == ACTIVE)
             .values(used_at=now)
         )
-        with self._engine.begin() as conn:
+        with joined(self._engine, within) as conn:
             return conn.execute(statement).rowcount == 1
 
-    def count_unused(self, realm: str, user_id: str) -> int:
+    def count_unused(self, realm: str, user_id: str, within: Transaction | None = None) -> int:
         query = select(func.count()).select_from(backup_codes).where(*_unused(realm), backup_codes.c.user_id == user_id)
-        with self._engine.connect() as conn:
+        with joined(self._engine, within) as conn:
             return int(conn.execute(query).scalar_one())
 
     def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:

@@ -6,10 +6,13 @@ import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .codes import display, generate_codes, normalise
 from .hashing import CodeHasher, lookup_key
+
+if TYPE_CHECKING:
+    from ..store.transactions import Transaction
 
 MAX_INPUT_LENGTH = 64
 PENDING_SET_LIFETIME = timedelta(minutes=30)
@@ -62,10 +65,11 @@ class BackupCodeRepository(Protocol):
 
     def find_unused(self, realm: str, user_id: str, lookup: str) -> StoredCode | None: ...
 
-    def consume(self, code_id: int, now: datetime) -> bool:
-        """Mark the code used if it is still unused; True only for the caller that did so."""
+    def consume(self, code_id: int, now: datetime, within: Transaction | None = None) -> bool:
+        """Mark the code used if it is still unused; True only for the caller that did so. ``within``: the
+        transaction it commits with (else one of its own)."""
 
-    def count_unused(self, realm: str, user_id: str) -> int: ...
+    def count_unused(self, realm: str, user_id: str, within: Transaction | None = None) -> int: ...
 
     def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
         """Active unused codes per user, in one query; users without any are left out."""
@@ -118,10 +122,16 @@ class BackupCodeService:
         return self._repository.activate(realm, user_id, set_id, self._clock() - PENDING_SET_LIFETIME)
 
     def verify(self, realm: str, user_id: str, code: str) -> VerifyResult:
-        """Accept an unused code of this user exactly once.
+        """Accept an unused code of this user exactly once (:meth:`match`, then :meth:`use`)."""
+        stored = self.match(realm, user_id, code)
+        remaining = None if stored is None else self.use(realm, user_id, stored)
+        if remaining is None:
+            return VerifyResult(accepted=False)
+        return VerifyResult(accepted=True, remaining=remaining)
 
-        Every call costs one argon2 verification, whether or not the user or the code exists.
-        """
+    def match(self, realm: str, user_id: str, code: str) -> StoredCode | None:
+        """The user's unused code that ``code`` is, checked against its hash; None when it is no such code. Changes
+        nothing. Every call costs one argon2 verification, whether or not the user or the code exists."""
         normalised = normalise(code[:MAX_INPUT_LENGTH])
         stored = None
         if normalised is not None:
@@ -129,12 +139,15 @@ class BackupCodeService:
             stored = self._repository.find_unused(realm, user_id, lookup)
         if stored is None or normalised is None:
             self._hasher.verify_dummy(normalised or code[:MAX_INPUT_LENGTH])
-            return VerifyResult(accepted=False)
-        if not self._hasher.verify(stored.hash, normalised):
-            return VerifyResult(accepted=False)
-        if not self._repository.consume(stored.id, self._clock()):
-            return VerifyResult(accepted=False)  # lost a race against a concurrent submission
-        return VerifyResult(accepted=True, remaining=self._repository.count_unused(realm, user_id))
+            return None
+        return stored if self._hasher.verify(stored.hash, normalised) else None
+
+    def use(self, realm: str, user_id: str, stored: StoredCode, within: Transaction | None = None) -> int | None:
+        """Mark a :meth:`match`-ed code used: the user's unused codes left, or None when a concurrent submission
+        used it first. ``within``: the transaction that commits it (e.g. with its audit row)."""
+        if not self._repository.consume(stored.id, self._clock(), within):
+            return None
+        return self._repository.count_unused(realm, user_id, within)
 
     def remaining(self, realm: str, user_id: str) -> int:
         return self._repository.count_unused(realm, user_id)

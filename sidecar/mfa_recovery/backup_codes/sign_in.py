@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..attempt_limits.limiter import FailureLimiter, failure_detail
-from ..audit.log import AuditLog, record_call
+from ..audit.log import AuditLog, Auditor, record_call
 from ..caller import Caller
 from ..notifications.notices import queue_notice
 from ..notifications.outbox import BACKUP_CODE_SIGNIN, Outbox
 from ..realm_options.service import RealmOptionsService
 from .hashing import CodeHasher
-from .service import MAX_INPUT_LENGTH, BackupCodeService
+from .service import MAX_INPUT_LENGTH, BackupCodeService, StoredCode
 
 ACTOR = "bridge"
 ACCEPTED = "accepted"
@@ -54,27 +54,37 @@ class BackupCodeSignIn:
         if lock.locked:
             # Refused without looking at the code, at the cost of one verification (no timing signal).
             self._hasher.verify_dummy(code[:MAX_INPUT_LENGTH])
-            self._record(caller, LOCKED, {"retry_after_seconds": lock.retry_after_seconds})
+            self._record(self._audit, caller, LOCKED, {"retry_after_seconds": lock.retry_after_seconds})
             return SignInResult(LOCKED, retry_after_seconds=lock.retry_after_seconds)
 
-        verified = self._codes.verify(caller.realm, caller.user_id, code)
-        if not verified.accepted:
+        stored = self._codes.match(caller.realm, caller.user_id, code)
+        accepted = None if stored is None else self._accept(caller, stored)
+        if accepted is None:
             after = self._limiter.record_failure(caller.realm, caller.user_id)
-            self._record(caller, REJECTED, failure_detail(after))
+            self._record(self._audit, caller, REJECTED, failure_detail(after))
             return SignInResult(REJECTED)
 
         self._limiter.reset(caller.realm, caller.user_id)
-        remaining = verified.remaining or 0
+        queue_notice(self._outbox, self._audit, self._clock, caller, BACKUP_CODE_SIGNIN, codes_left=accepted.remaining)
+        return accepted
+
+    def _accept(self, caller: Caller, stored: StoredCode) -> SignInResult | None:
+        """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
+        row that cannot be written leaves the code unused. None when a concurrent submission used it first."""
         options = self._options.get(caller.realm)
-        result = SignInResult(
-            ACCEPTED,
-            remaining=remaining,
-            regenerate=remaining <= options.warning_threshold,
-            reenrol_otp=options.reenrol_otp_after_recovery,
-        )
-        self._record(caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
-        queue_notice(self._outbox, self._audit, self._clock, caller, BACKUP_CODE_SIGNIN, codes_left=remaining)
+        with self._audit.transaction() as transaction:
+            remaining = self._codes.use(caller.realm, caller.user_id, stored, within=transaction)
+            if remaining is None:
+                return None
+            result = SignInResult(
+                ACCEPTED,
+                remaining=remaining,
+                regenerate=remaining <= options.warning_threshold,
+                reenrol_otp=options.reenrol_otp_after_recovery,
+            )
+            self._record(transaction, caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
         return result
 
-    def _record(self, caller: Caller, outcome: str, extra: dict[str, object]) -> None:
-        record_call(self._audit, caller, "backup_code.verify", outcome, extra, actor=ACTOR)
+    @staticmethod
+    def _record(auditor: Auditor, caller: Caller, outcome: str, extra: dict[str, object]) -> None:
+        record_call(auditor, caller, "backup_code.verify", outcome, extra, actor=ACTOR)

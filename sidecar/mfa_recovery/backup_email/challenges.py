@@ -16,6 +16,7 @@ from ..caller import Caller
 from ..notifications.mailer import MailNotSent
 from ..notifications.mails.layout import Mail
 from ..store.times import seconds_until
+from ..store.transactions import Transaction
 from . import codes
 from .address import mask
 from .limits import CAP_WINDOW, CODE_LIFETIME, COOLDOWN, HOURLY_CAP, MAX_WRONG_TRIES
@@ -128,6 +129,7 @@ class EmailChallenges:
         wrong = self._repository.count_wrong(live.id)
         return Check(REJECTED, attempts_left=max(0, MAX_WRONG_TRIES - wrong))
 
-    def consume(self, challenge: Challenge) -> bool:
-        """Use a matched code; False when a concurrent submission (or expiry) got there first."""
-        return self._repository.consume(challenge.id, self._clock(), MAX_WRONG_TRIES)
+    def consume(self, challenge: Challenge, within: Transaction | None = None) -> bool:
+        """Use a matched code; False when a concurrent submission (or expiry) got there first. ``within``: the
+        transaction that commits it (e.g. with its audit row)."""
+        return self._repository.consume(challenge.id, self._clock(), MAX_WRONG_TRIES, within)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
 
 from ..store.tables import backup_emails, email_challenges
 from ..store.times import aware
+from ..store.transactions import Transaction, joined
 from ..store.upsert import upsert
 
 SIGN_IN = "sign_in"  # a code to sign in with, sent to the verified backup address
@@ -175,9 +176,10 @@ class SqlBackupEmailRepository:
             # This transaction holds the row's write lock, so it reads its own increment.
             return int(conn.execute(select(_c.failed_attempts).where(key)).scalar_one())
 
-    def consume(self, challenge_id: int, now: datetime, max_wrong: int) -> bool:
-        """Mark the code used if it is still live; True only for the one caller that did so."""
-        with self._engine.begin() as conn:
+    def consume(self, challenge_id: int, now: datetime, max_wrong: int, within: Transaction | None = None) -> bool:
+        """Mark the code used if it is still live; True only for the one caller that did so. ``within``: the
+        transaction it commits with (else one of its own)."""
+        with joined(self._engine, within) as conn:
             return self._consume(conn, challenge_id, now, max_wrong)
 
     def consume_as_backup_address(

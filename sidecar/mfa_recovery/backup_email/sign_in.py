@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..attempt_limits.limiter import FailureLimiter, failure_detail
-from ..audit.log import Auditor, record_call
+from ..audit.log import Auditor, AuditTransactions, record_call
 from ..backup_codes.service import BackupCodeService
 from ..caller import Caller, Profile
 from ..notifications.mails.email_code import email_code
@@ -18,7 +18,7 @@ from ..realm_options.service import RealmOptionsService
 from .address import mask
 from .challenges import EXPIRED, MATCHED, REJECTED, EmailChallenges, Issued
 from .limits import CODE_LIFETIME
-from .repository import SIGN_IN, SqlBackupEmailRepository
+from .repository import SIGN_IN, Challenge, SqlBackupEmailRepository
 
 ACTOR = "bridge"
 
@@ -45,7 +45,7 @@ class EmailCodeSignIn:
         limiter: FailureLimiter,
         options: RealmOptionsService,
         outbox: Outbox,
-        audit: Auditor,
+        audit: AuditTransactions,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
@@ -99,26 +99,40 @@ class EmailCodeSignIn:
             return self._answer(caller, EmailSignInResult(EXPIRED), {"method_disabled": True})
 
         check = self._challenges.check(caller.realm, caller.user_id, SIGN_IN, code)
-        if check.result != MATCHED or check.challenge is None or not self._challenges.consume(check.challenge):
-            result = REJECTED if check.result == REJECTED else EXPIRED
-            after = self._limiter.record_failure(caller.realm, caller.user_id)
-            answer = EmailSignInResult(result, attempts_left=check.attempts_left)
-            return self._answer(caller, answer, failure_detail(after))
+        if check.result == MATCHED and check.challenge is not None:
+            answer = EmailSignInResult(
+                ACCEPTED,
+                reenrol_otp=options.reenrol_otp_after_email_recovery or options.reenrol_otp_after_recovery,
+                backup_codes_remaining=self._backup_codes.remaining(caller.realm, caller.user_id),
+            )
+            hint = mask(check.challenge.address)
+            if self._accept(caller, check.challenge, answer, hint):
+                self._limiter.reset(caller.realm, caller.user_id)
+                detail = {"address_hint": hint, "locale": profile.locale}
+                queue_notice(self._outbox, self._audit, self._clock, caller, EMAIL_CODE_SIGNIN, detail=detail)
+                return answer
 
-        self._limiter.reset(caller.realm, caller.user_id)
-        answer = EmailSignInResult(
-            ACCEPTED,
-            reenrol_otp=options.reenrol_otp_after_email_recovery or options.reenrol_otp_after_recovery,
-            backup_codes_remaining=self._backup_codes.remaining(caller.realm, caller.user_id),
-        )
-        hint = mask(check.challenge.address)
-        self._answer(caller, answer, {"address_hint": hint})
-        detail = {"address_hint": hint, "locale": profile.locale}
-        queue_notice(self._outbox, self._audit, self._clock, caller, EMAIL_CODE_SIGNIN, detail=detail)
-        return answer
+        result = REJECTED if check.result == REJECTED else EXPIRED
+        after = self._limiter.record_failure(caller.realm, caller.user_id)
+        answer = EmailSignInResult(result, attempts_left=check.attempts_left)
+        return self._answer(caller, answer, failure_detail(after))
+
+    def _accept(self, caller: Caller, challenge: Challenge, answer: EmailSignInResult, hint: str) -> bool:
+        """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
+        row that cannot be written leaves the code unused. False when a concurrent submission (or expiry) got
+        there first."""
+        with self._audit.transaction() as transaction:
+            if not self._challenges.consume(challenge, within=transaction):
+                return False
+            self._answer(caller, answer, {"address_hint": hint}, auditor=transaction)
+        return True
 
     def _answer(
-        self, caller: Caller, answer: EmailSignInResult, extra: dict[str, object] | None = None
+        self,
+        caller: Caller,
+        answer: EmailSignInResult,
+        extra: dict[str, object] | None = None,
+        auditor: Auditor | None = None,
     ) -> EmailSignInResult:
         detail = {
             "attempts_left": answer.attempts_left,
@@ -126,5 +140,5 @@ class EmailCodeSignIn:
             "reenrol_otp": answer.reenrol_otp if answer.result == ACCEPTED else None,
             **(extra or {}),
         }
-        record_call(self._audit, caller, "email_code.verify", answer.result, detail, actor=ACTOR)
+        record_call(auditor or self._audit, caller, "email_code.verify", answer.result, detail, actor=ACTOR)
         return answer

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import jwt
 from jwt import PyJWK
 
+from .. import plain_text
 from ..realm_keys import ALGORITHMS, KeysUnavailable, NoSuchRealm, RealmKeyCache, UnusableKey, is_realm_name
 
 ISSUER = "mfa-recovery-bridge"
@@ -140,6 +141,8 @@ def _check_claims(claims: dict[str, Any], *, method: str, path: str, now: dateti
         value = claims[name]
         if not isinstance(value, str) or not value or len(value) > _MAX_CLAIM_LENGTH:
             raise InvalidBridgeToken(f"claim {name} is not a non-empty string")
+        if not plain_text.is_one_line(value):  # user and attempt are stored and audited as they are
+            raise InvalidBridgeToken(f"claim {name} is not one line of text")
     if not JTI.match(claims["jti"]):
         raise InvalidBridgeToken("claim jti is not printable ASCII")
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import request
 
+from ..admin import inputs
 from ..admin.errors import InvalidToken
 from ..admin.identity import AdminCall
 from ..realm_keys import is_realm_name
-from .bridge_request import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, services
 from .bridge_request import _json_body as json_object  # the same rules: JSON object, application/json, 16 KiB
+from .bridge_request import request_client, services
 from .errors import ApiError
 
 # User ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused, as for realm names
@@ -43,11 +44,8 @@ def admin_call(realm: str) -> AdminCall:
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("no bearer token")
     administrator = services().admin_tokens.verify(token.strip(), realm)
-    return AdminCall(
-        administrator,
-        ip=(request.remote_addr or "")[:MAX_IP_LENGTH] or None,
-        user_agent=request.user_agent.string[:MAX_USER_AGENT_LENGTH] or None,
-    )
+    ip, user_agent = request_client()
+    return AdminCall(administrator, ip=ip, user_agent=user_agent)
 
 
 def body(*, optional: bool = False) -> dict[str, Any]:
@@ -79,11 +77,8 @@ def page(default_max: int) -> tuple[int, int]:
 
 
 def text(name: str, max_length: int) -> str | None:
-    """An optional query parameter; blank reads as absent."""
-    value = request.args.get(name, "").strip()
-    if len(value) > max_length:
-        raise ApiError(400, f"{name} must be at most {max_length} characters")
-    return value or None
+    """An optional query parameter, one line; blank reads as absent."""
+    return inputs.search_term(name, request.args.get(name, ""), max_length)
 
 
 def moment(name: str) -> datetime | None:

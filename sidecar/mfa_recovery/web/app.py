@@ -22,6 +22,8 @@ from .admin_ui.oidc import OidcClient
 from .answer_signature import sign_bridge_answer
 from .errors import register_error_handlers
 from .listeners import ListenerSplit, keep_to_listener
+from .refusals import EXTENSION as REFUSALS
+from .refusals import RefusalLog
 
 MAX_CONTENT_LENGTH = 16 * 1024
 
@@ -63,6 +65,7 @@ def create_app(
         realm_keys=realm_keys,
     )
     app.extensions["mfa_recovery"] = services
+    app.extensions[REFUSALS] = RefusalLog()
     register_error_handlers(app)
     app.before_request(keep_to_listener)
     if settings.bridge_port is not None:

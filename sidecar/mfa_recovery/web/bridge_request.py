@@ -9,10 +9,13 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from .. import plain_text
 from ..bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken
 from ..caller import NO_PROFILE, Caller, Profile
 from ..services import Services
 from .errors import ApiError
+from .refusals import EXTENSION as REFUSALS
+from .refusals import RefusalLog
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +23,6 @@ MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
 # The profile's fields and their longest allowed value (docs/architecture.md, issue 5).
 PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
-BRIDGE_ACTOR = "bridge"
 
 
 def services() -> Services:
@@ -38,17 +40,9 @@ def _authenticate(svc: Services) -> BridgeClaims:
         logger.error("cannot check a bridge token on %s: %s", request.path, exc)
         raise ApiError(503, "the realm's keys cannot be read from Keycloak now; try again later") from None
     except InvalidBridgeToken as exc:
-        logger.warning("refused bridge token on %s: %s", request.path, exc.reason)
-        svc.audit.record(
-            realm=None,
-            actor=BRIDGE_ACTOR,
-            subject=None,
-            action="bridge.token",
-            outcome="refused",
-            detail={"reason": exc.reason, "path": request.path},
-            ip=_truncate(request.remote_addr, MAX_IP_LENGTH),
-            user_agent=_truncate(request.user_agent.string, MAX_USER_AGENT_LENGTH),
-        )
+        # Logged at a bounded rate and never audited: an anonymous caller must not be able to grow the trail.
+        refusals: RefusalLog = current_app.extensions[REFUSALS]
+        refusals.refused(exc.reason, request.path, request.remote_addr)
         raise ApiError(401, "invalid bridge token") from None
     g.bridge_jti = claims.jti  # the answer is signed for this token (web/answer_signature.py)
     return claims
@@ -71,17 +65,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _truncate(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value else None
+def _client_detail(value: str | None, limit: int) -> str | None:
+    """An address or user agent as a client or Keycloak reports it: cut to ``limit`` and cleaned, not refused (a
+    browser with an odd user agent must not lock its user out)."""
+    return plain_text.cleaned(value[:limit]) if value else None
 
 
-def _optional_string(body: dict[str, Any], name: str, limit: int) -> str | None:
+def _optional_client_detail(body: dict[str, Any], name: str, limit: int) -> str | None:
     value = body.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"{name} must be a string")
-    return _truncate(value, limit)
+    return _client_detail(value, limit)
+
+
+def request_client() -> tuple[str | None, str | None]:
+    """The address and user agent of this request's own client (an administrator's browser or script)."""
+    return (
+        _client_detail(request.remote_addr, MAX_IP_LENGTH),
+        _client_detail(request.user_agent.string, MAX_USER_AGENT_LENGTH),
+    )
 
 
 def read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
@@ -96,8 +100,8 @@ def caller_of(claims: BridgeClaims, body: dict[str, Any]) -> Caller:
         realm=claims.realm,
         user_id=claims.user_id,
         attempt=claims.attempt,
-        ip=_optional_string(body, "ip", MAX_IP_LENGTH),
-        user_agent=_optional_string(body, "user_agent", MAX_USER_AGENT_LENGTH),
+        ip=_optional_client_detail(body, "ip", MAX_IP_LENGTH),
+        user_agent=_optional_client_detail(body, "user_agent", MAX_USER_AGENT_LENGTH),
     )
 
 
@@ -107,12 +111,15 @@ def required_string(body: dict[str, Any], name: str, max_length: int | None = No
         raise ApiError(400, f"{name} must be a string")
     if max_length is not None and len(value) > max_length:
         raise ApiError(400, f"{name} must be at most {max_length} characters")
+    if not plain_text.is_storable(value):
+        raise ApiError(400, f"{name} holds characters that are not text (a lone surrogate or NUL)")
     return value
 
 
 def profile_of(body: dict[str, Any]) -> Profile:
     """The optional ``profile`` object: strings (or null) within their limits; anything else is a bad request.
-    Unknown members are ignored, empty strings read as absent."""
+    Unknown members are ignored, empty strings read as absent. Keycloak's user model may hold any text, so what
+    is not one line of text is cleaned, not refused (it must not lock the user out)."""
     raw = body.get("profile")
     if raw is None:
         return NO_PROFILE
@@ -125,5 +132,5 @@ def profile_of(body: dict[str, Any]) -> Profile:
             raise ApiError(400, f"profile.{name} must be a string or null")
         if value is not None and len(value) > limit:
             raise ApiError(400, f"profile.{name} must be at most {limit} characters")
-        values[name] = value or None
+        values[name] = plain_text.cleaned(value) if value else None
     return Profile(**values)

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ...admin.errors import InvalidToken
 from ...admin.identity import MASTER_REALM, AdminCall, Administrator
 from ...config import is_loopback_http
-from ..bridge_request import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, services
+from ..bridge_request import request_client, services
 from . import csrf
 from .oidc import OidcClient, TokenRefused, Tokens
 from .sessions import COOKIE_NAME, COOKIE_PATH, SqlUiSessions, UiSession
@@ -134,11 +134,8 @@ def admin_call(realm: str) -> AdminCall:
     except InvalidToken as exc:
         logger.info("admin UI access token refused (%s); refreshing", exc)
         administrator = _verified(_refresh(session, tokens), realm)
-    return AdminCall(
-        administrator,
-        ip=(request.remote_addr or "")[:MAX_IP_LENGTH] or None,
-        user_agent=request.user_agent.string[:MAX_USER_AGENT_LENGTH] or None,
-    )
+    ip, user_agent = request_client()
+    return AdminCall(administrator, ip=ip, user_agent=user_agent)
 
 
 def _verified(tokens: Tokens, realm: str) -> Administrator:

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import request
 
+from ...admin import inputs
+from ...admin.errors import InvalidInput
 from ...realm_options.options import CODE_COUNT_MAX, CODE_COUNT_MIN, SETUP_PROMPTS, InvalidRealmOptions
 from ..errors import ApiError
 
@@ -35,11 +37,12 @@ def page_number() -> int:
 
 
 def query_text(name: str) -> str | None:
-    """An optional query parameter; blank reads as absent, a very long one is a 400."""
-    value = request.args.get(name, "").strip()
-    if len(value) > MAX_QUERY_LENGTH:
-        raise ApiError(400, f"{name} is too long")
-    return value or None
+    """An optional query parameter, one line; blank reads as absent, a very long one (or one that is not a line
+    of text) is a 400."""
+    try:
+        return inputs.search_term(name, request.args.get(name, ""), MAX_QUERY_LENGTH)
+    except InvalidInput as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def day(name: str, errors: dict[str, FieldError], *, end: bool = False) -> datetime | None:

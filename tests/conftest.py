@@ -17,6 +17,7 @@ from tests.support.admin_api import AdminApi, Administrator, create_administrato
 from tests.support.admin_api import token as admin_token
 from tests.support.employees import REALM, Employee, create_employee
 from tests.support.mailsink import MailSink
+from tests.support.policy import keycloak_settings, put_back
 from tests.support.signin import SignIn
 from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfig, load_config
 
@@ -176,3 +177,18 @@ def admin_api(sidecar: SidecarProcess, keycloak: str):
         return AdminApi(sidecar.url, bearer)
 
     return _as
+
+
+@pytest.fixture
+def realm_admin(administrator, admin_api) -> AdminApi:
+    """The admin API as an administrator of acme with realm-admin."""
+    return admin_api(administrator("realm-admin"))
+
+
+@pytest.fixture
+def restore_policy(admin: KeycloakAdmin) -> Iterator[dict]:
+    """Whatever a test does to the flow and the required actions, the realm's settings as they were come back
+    afterwards; yields them."""
+    before = keycloak_settings(admin)
+    yield before
+    put_back(admin, before)

@@ -4,11 +4,9 @@ successful action shows its attempt before its outcome."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.integration.test_mfa_policy import BROWSER_FLOW, REALM, keycloak_settings
+from tests.support.policy import keycloak_settings
 
 # Valid JSON that no store can keep: a lone surrogate (the bytes sent are the six characters \ud800).
 LONE_SURROGATE_REASON = b'"\\ud800"'
@@ -27,26 +25,6 @@ def assert_refused(response) -> None:
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "bad_request"
     assert "reason" in response.json()["message"]
-
-
-@pytest.fixture
-def realm_admin(administrator, admin_api):
-    return admin_api(administrator("realm-admin"))
-
-
-@pytest.fixture
-def unchanged_policy(admin):
-    """The realm's browser flow and required actions as they were, back after the test whatever it did."""
-    before = keycloak_settings(admin)
-    yield before
-    for execution in before["executions"]:
-        admin.connection.raw_put(
-            f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions", data=json.dumps(execution)
-        )
-    for action in before["required_actions"]:
-        admin.connection.raw_put(
-            f"admin/realms/{REALM}/authentication/required-actions/{action['alias']}", data=json.dumps(action)
-        )
 
 
 def test_disable_mfa_with_a_lone_surrogate_reason_is_400_and_keeps_the_otp(realm_admin, admin, new_employee):
@@ -71,10 +49,10 @@ def test_revoking_backup_codes_with_a_lone_surrogate_reason_is_400_and_keeps_the
     assert realm_admin.employee(employee.user_id).json()["mfa"]["backup_codes_remaining"] == before
 
 
-def test_forcing_mfa_with_a_lone_surrogate_reason_is_400_and_changes_no_flow(realm_admin, admin, unchanged_policy):
+def test_forcing_mfa_with_a_lone_surrogate_reason_is_400_and_changes_no_flow(realm_admin, admin, restore_policy):
     body = b'{"force_mfa": true, "reason": ' + LONE_SURROGATE_REASON + b"}"
     assert_refused(raw_json(realm_admin, "PUT", "/policy", body))
-    assert keycloak_settings(admin) == unchanged_policy
+    assert keycloak_settings(admin) == restore_policy
     assert realm_admin.policy().json()["force_mfa"] is False
 
 

@@ -7,39 +7,13 @@ import json
 
 import pytest
 
+from tests.support.policy import BROWSER_FLOW, keycloak_settings
+
 REALM = "acme"
-BROWSER_FLOW = "mfa-browser"
-
-
-def keycloak_settings(admin) -> dict:
-    """What the policy may touch, as Keycloak exports it: the browser flow's executions, the required actions."""
-    executions = admin.connection.raw_get(f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions")
-    actions = admin.connection.raw_get(f"admin/realms/{REALM}/authentication/required-actions")
-    return {"executions": executions.json(), "required_actions": actions.json()}
 
 
 def requirement_of(settings: dict, display_name: str) -> str:
     return next(e["requirement"] for e in settings["executions"] if e["displayName"] == display_name)
-
-
-@pytest.fixture
-def realm_admin(administrator, admin_api):
-    return admin_api(administrator("realm-admin"))
-
-
-@pytest.fixture
-def restore_policy(admin):
-    """Whatever a test does to the flow, the realm's settings as they were come back afterwards."""
-    before = keycloak_settings(admin)
-    yield before
-    for execution in before["executions"]:
-        admin.connection.raw_put(
-            f"admin/realms/{REALM}/authentication/flows/{BROWSER_FLOW}/executions", data=json.dumps(execution)
-        )
-    for action in before["required_actions"]:
-        admin.connection.raw_put(
-            f"admin/realms/{REALM}/authentication/required-actions/{action['alias']}", data=json.dumps(action)
-        )
 
 
 def test_policy_is_read_from_keycloak(realm_admin, restore_policy, admin):

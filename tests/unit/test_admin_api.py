@@ -289,7 +289,8 @@ def test_disabling_mfa(admin: AdminHarness) -> None:
 
     (queued,) = admin.services.outbox.due()
     assert (queued.kind, queued.user_id, queued.realm) == (MFA_DISABLED, USER_ID, REALM)
-    assert dict(queued.detail) == {"enrol_again": True}
+    assert dict(queued.detail) == {"enrol_again": True, "administrator": "admin"}
+    assert queued.user_agent == "admin-script/1", "the notice says from where the administrator acted"
 
 
 def test_every_otp_credential_goes_and_enrol_again_is_the_default(admin: AdminHarness) -> None:
@@ -305,7 +306,7 @@ def test_disabling_without_enrolling_again(admin: AdminHarness) -> None:
     response = admin.send("POST", DISABLE, {"reason": "new phone, set up by IT", "enrol_again": False})
     assert response.json["required_action_added"] is False
     assert admin.keycloak.users[USER_ID]["requiredActions"] == []
-    assert admin.services.outbox.due()[0].detail == {"enrol_again": False}
+    assert admin.services.outbox.due()[0].detail == {"enrol_again": False, "administrator": "admin"}
 
 
 def test_disabling_for_someone_without_otp_changes_nothing_and_mails_nobody(admin: AdminHarness) -> None:

@@ -92,9 +92,9 @@ class MfaActions:
                 self._outbox,
                 self._audit,
                 self._clock,
-                Caller(realm=realm, user_id=user_id),
+                Caller(realm=realm, user_id=user_id, ip=call.ip, user_agent=call.user_agent),
                 MFA_DISABLED,
-                detail={"enrol_again": enrol_again},
+                detail={"enrol_again": enrol_again, "administrator": call.administrator.username},
             )
         return DisabledMfa(detail["removed"], enrol_again, added)
 

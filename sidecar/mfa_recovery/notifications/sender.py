@@ -235,6 +235,7 @@ def _mfa_disabled(notification: Notification, contact: UserContact) -> Mail:
         first_name=contact.first_name,
         event=_occurrence(notification),
         enrol_again=notification.detail.get("enrol_again") is True,
+        administrator=_text(notification, "administrator"),
     )
 
 

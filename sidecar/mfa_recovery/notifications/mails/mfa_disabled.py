@@ -1,9 +1,9 @@
 """``mfa_disabled``: to the primary address when an administrator switched off the user's multi-factor
-authentication (removed their authenticator)."""
+authentication (removed their authenticator): when, by whom, and from where the administrator's request came."""
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, format_when, greeting, render, texts
+from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 TEXT = {
     "en": {
@@ -16,7 +16,11 @@ TEXT = {
         "password_only": (
             "Until multi-factor authentication is set up again, your password alone protects your account."
         ),
-        "if_not": "If you did not expect this, contact the IT helpdesk.",
+        "by": "By administrator",
+        "if_not": (
+            "If you did not ask for this, or do not know this administrator, contact your supervisor or the IT "
+            "helpdesk at once: someone may be trying to take over your account."
+        ),
     },
     "nl": {
         "subject": "Multifactorauthenticatie is uitgeschakeld voor je account",
@@ -28,18 +32,23 @@ TEXT = {
         "password_only": (
             "Tot multifactorauthenticatie opnieuw is ingesteld, beschermt alleen je wachtwoord je account."
         ),
-        "if_not": "Had je dit niet verwacht? Neem dan contact op met de IT-helpdesk.",
+        "by": "Door beheerder",
+        "if_not": (
+            "Heb je hier niet om gevraagd, of ken je deze beheerder niet? Neem dan meteen contact op met je "
+            "leidinggevende of de IT-helpdesk: misschien probeert iemand je account over te nemen."
+        ),
     },
 }
 
 
-def mfa_disabled(*, locale: str | None, first_name: str | None, event: Occurrence, enrol_again: bool) -> Mail:
-    """Says that an administrator did it (not who) and when; the administrator's IP address and browser are not
-    the employee's business and are not shown."""
+def mfa_disabled(
+    *, locale: str | None, first_name: str | None, event: Occurrence, enrol_again: bool, administrator: str | None
+) -> Mail:
+    """``event`` carries the administrator's request (IP address and browser as the sidecar saw it)."""
     language, t = texts(TEXT, locale)
     blocks = [
         t["intro"].format(realm=event.realm),
-        Facts([(t["when"], format_when(event.occurred_at, language))]),
+        Facts([(t["by"], administrator or t["unknown"]), *client_facts(t, language, event)]),
         t["enrol_again"] if enrol_again else t["password_only"],
         t["if_not"],
     ]

@@ -144,6 +144,7 @@ def test_forcing_mfa(admin: AdminHarness, clock: FakeClock) -> None:
         },
         "snapshot": {"taken_at": clock().isoformat().replace("+00:00", "Z"), "taken_by": "admin:master/admin"},
         "changed": True,
+        "left": [],
     }
     assert requirements(admin) == {**{e["id"]: e["requirement"] for e in acme_executions()}, "x-2fa": "REQUIRED"}
     assert admin.keycloak.required_actions["CONFIGURE_TOTP"] == {**configure_totp(), "defaultAction": True}
@@ -170,17 +171,31 @@ def test_forcing_twice_changes_nothing_the_second_time(admin: AdminHarness, cloc
     assert [row["outcome"] for row in policy_rows(admin)] == ["unchanged", "succeeded"]
 
 
-def test_switching_off_restores_the_snapshot_exactly(admin: AdminHarness) -> None:
+def test_switching_off_reverts_what_forcing_set_and_nothing_else(admin: AdminHarness) -> None:
     before = copy.deepcopy(admin.keycloak.executions)
     admin.send("PUT", POLICY, ON)
     admin.keycloak.executions[5]["requirement"] = "REQUIRED"  # someone made the OTP form required meanwhile
     response = admin.send("PUT", POLICY, OFF)
     assert response.status_code == 200
     assert (response.json["force_mfa"], response.json["snapshot"], response.json["changed"]) == (False, None, True)
-    assert admin.keycloak.executions == before
+    expected = copy.deepcopy(before)
+    expected[5]["requirement"] = "REQUIRED"
+    assert admin.keycloak.executions == expected, "the step is back as it was; the OTP form stays as someone set it"
     assert admin.keycloak.required_actions["CONFIGURE_TOTP"] == configure_totp()
+    assert response.json["left"] == []
     assert policy_rows(admin)[0]["detail"]["snapshot"] == "restored"
     assert admin.get(POLICY).json["snapshot"] is None
+
+
+def test_switching_off_leaves_and_reports_what_someone_changed_since(admin: AdminHarness) -> None:
+    admin.send("PUT", POLICY, ON)  # CONFIGURE_TOTP stays enabled; forcing makes it a default action
+    admin.keycloak.required_actions["CONFIGURE_TOTP"]["enabled"] = False  # someone switched enrolment off meanwhile
+    response = admin.send("PUT", POLICY, OFF)
+    totp = admin.keycloak.required_actions["CONFIGURE_TOTP"]
+    assert totp["enabled"] is False, "their change stays"
+    assert totp["defaultAction"] is configure_totp()["defaultAction"], "what forcing set goes back"
+    assert response.json["left"] == ["required action CONFIGURE_TOTP: enabled changed since MFA was forced"]
+    assert policy_rows(admin)[0]["detail"]["left"] == response.json["left"]
 
 
 def test_switching_off_what_the_console_forced(admin: AdminHarness) -> None:

@@ -24,6 +24,7 @@ from .snapshots import SqlPolicySnapshots
 PROVIDER = "mfa-recovery"
 REQUIRED = "REQUIRED"
 CONDITIONAL = "CONDITIONAL"
+FORCED_TOTP_FLAGS = ("enabled", "defaultAction")  # what forcing sets to true on CONFIGURE_TOTP
 ACTION = "admin.policy"
 
 
@@ -98,6 +99,7 @@ class PolicyState:
 class PolicyChange:
     state: PolicyState
     changed: bool
+    left: tuple[str, ...] = ()  # what switching off did not revert, because someone changed it since
 
 
 class Policy:
@@ -127,7 +129,13 @@ class Policy:
         still asked, with an unchanged execution, whether the administrator may manage the realm's flows)."""
         text = inputs.reason(reason, required=True)
         before = self._read(realm)
-        detail: dict[str, Any] = {"reason": text, "force_mfa": force_mfa, "before": before.summary(), "written": []}
+        detail: dict[str, Any] = {
+            "reason": text,
+            "force_mfa": force_mfa,
+            "before": before.summary(),
+            "written": [],
+            "left": [],
+        }
         with call.audited(self._audit, realm, None, ACTION, detail):
             if before.step is None:
                 raise NoMfaStep(f"the browser flow {before.browser_flow!r} has no {PROVIDER} step inside a subflow")
@@ -138,12 +146,12 @@ class Policy:
             elif force_mfa:
                 detail["snapshot"] = self._force(call, admin, realm, before, before.step)
             else:
-                detail["snapshot"] = self._unforce(admin, realm, before, before.step)
+                detail["snapshot"] = self._unforce(admin, realm, before, before.step, detail["left"])
             after = self._read(realm)
         changed = before.forced != force_mfa
         outcome = SUCCEEDED if changed else UNCHANGED
         call.record(self._audit, realm, None, ACTION, outcome, {**detail, "after": after.summary()})
-        return PolicyChange(self._state(realm, after), changed)
+        return PolicyChange(self._state(realm, after), changed, tuple(detail["left"]))
 
     def _force(
         self, call: AdminCall, admin: _Written, realm: str, before: KeycloakSettings, step: Representation
@@ -165,30 +173,32 @@ class Policy:
             admin.update_required_action(realm, CONFIGURE_TOTP, {**totp, "enabled": True, "defaultAction": True})
         return "stored" if stored else "kept"
 
-    def _unforce(self, admin: _Written, realm: str, before: KeycloakSettings, step: Representation) -> str:
+    def _unforce(
+        self, admin: _Written, realm: str, before: KeycloakSettings, step: Representation, left: list[str]
+    ) -> str:
+        """Undo what forcing set, and only where it is still as forcing left it: the step back to its requirement
+        from before (``CONDITIONAL`` without a snapshot), ``CONFIGURE_TOTP``'s flags back to theirs. A flag someone
+        changed since is theirs now: it stays, and ``left`` names it. Nothing else of the flow is touched."""
         snapshot = self._snapshots.get(realm)
-        totp = before.configure_totp
-        if snapshot is None:  # forced outside the sidecar: undo what forcing means
-            admin.update_execution(realm, before.browser_flow, {**step, "requirement": CONDITIONAL})
-            if totp.get("defaultAction") is True:
-                admin.update_required_action(realm, CONFIGURE_TOTP, {**totp, "defaultAction": False})
-            return "none"
-        saved = {
-            execution.get("id"): execution.get("requirement")
-            for execution in snapshot.content.get("executions") or []
-            if isinstance(execution, dict)
-        }
-        if saved.get(step.get("id")) in (None, REQUIRED):  # the snapshot cannot unforce: the flow changed since
-            saved[step.get("id")] = CONDITIONAL
-        for execution in before.executions:
-            requirement = saved.get(execution.get("id"))
-            if isinstance(requirement, str) and requirement != execution.get("requirement"):
-                admin.update_execution(realm, before.browser_flow, {**execution, "requirement": requirement})
-        saved_totp = snapshot.content.get("configure_totp")
-        if isinstance(saved_totp, dict) and saved_totp != totp:
-            admin.update_required_action(realm, CONFIGURE_TOTP, saved_totp)
-        self._snapshots.delete(realm)
-        return "restored"
+        saved_requirement = _saved_requirement(snapshot.content if snapshot else {}, step)
+        admin.update_execution(realm, before.browser_flow, {**step, "requirement": saved_requirement})
+        saved_totp = snapshot.content.get("configure_totp") if snapshot else None
+        if not isinstance(saved_totp, dict):  # forced outside the sidecar: what forcing means is a default action
+            saved_totp = {**before.configure_totp, "defaultAction": False}
+        totp = dict(before.configure_totp)
+        for flag in FORCED_TOTP_FLAGS:
+            wanted = saved_totp.get(flag)
+            if not isinstance(wanted, bool) or totp.get(flag) == wanted:
+                continue
+            if totp.get(flag) is True:  # still as forcing set it
+                totp[flag] = wanted
+            else:
+                left.append(f"required action {CONFIGURE_TOTP}: {flag} changed since MFA was forced")
+        if totp != before.configure_totp:
+            admin.update_required_action(realm, CONFIGURE_TOTP, totp)
+        if snapshot is not None:
+            self._snapshots.delete(realm)
+        return "restored" if snapshot is not None else "none"
 
     def _read(self, realm: str) -> KeycloakSettings:
         service = self._keycloak.as_service()
@@ -205,6 +215,17 @@ class Policy:
         snapshot = self._snapshots.get(realm)
         info = None if snapshot is None else SnapshotInfo(taken_at=snapshot.taken_at, taken_by=snapshot.taken_by)
         return PolicyState(keycloak=settings, snapshot=info)
+
+
+def _saved_requirement(snapshot: Mapping[str, Any], step: Representation) -> str:
+    """The step's requirement from before MFA was forced; ``CONDITIONAL`` when the snapshot does not say (forced
+    outside the sidecar, or the flow changed since) or says ``REQUIRED``."""
+    for execution in snapshot.get("executions") or []:
+        if isinstance(execution, dict) and execution.get("id") == step.get("id"):
+            requirement = execution.get("requirement")
+            if isinstance(requirement, str) and requirement != REQUIRED:
+                return requirement
+    return CONDITIONAL
 
 
 class _Written:

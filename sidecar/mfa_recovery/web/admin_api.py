@@ -134,7 +134,7 @@ def set_policy(realm: str) -> Response:
     call = read.admin_call(realm)
     values = read.body()
     change = services().policy.set(call, realm, read.boolean(values, "force_mfa"), values.get("reason"))
-    return jsonify({**admin_json.policy(change.state), "changed": change.changed})
+    return jsonify({**admin_json.policy(change.state), "changed": change.changed, "left": list(change.left)})
 
 
 # -- audit trail ---------------------------------------------------------------------------------------------------

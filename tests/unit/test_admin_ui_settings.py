@@ -136,6 +136,15 @@ def test_invalid_options_are_shown_next_to_the_field(ui: UiHarness, changes: dic
     assert ui.services.realm_options.get(REALM).is_default
 
 
+def test_keycloak_not_the_tokens_roles_decides_who_changes_options(ui: UiHarness) -> None:
+    ui.keycloak.grants["admin"] = ui.keycloak.grants["admin"] - {"manage-realm"}  # the token still says manage-realm
+    ui.sign_in("admin")
+    response = ui.post_form(SETTINGS, "options-form", OPTIONS)
+    assert response.status_code == 403
+    assert ui.services.realm_options.get(REALM).is_default
+    assert ("admin", "update_required_action") in [(who, call) for who, call, _ in ui.keycloak.calls]
+
+
 def test_only_realm_managers_change_options(ui: UiHarness) -> None:
     ui.keycloak.grants["helpdesk"] = frozenset({VIEW_USERS, "view-realm"})
     ui.sign_in("helpdesk")

@@ -124,6 +124,13 @@ class Policy:
         self._keycloak.as_admin(call.administrator).probe_realm(realm)
         return self._state(realm, self._read(realm))
 
+    def confirm_realm_manager(self, call: AdminCall, realm: str) -> None:
+        """Ask Keycloak whether the administrator may manage the realm's settings; :class:`Forbidden` when not.
+        Keycloak answers that question read-only only to its own console (``whoami`` refuses other clients'
+        tokens), so the administrator writes ``CONFIGURE_TOTP`` back unchanged, as switching the policy does."""
+        unchanged = self._keycloak.as_service().required_action(realm, CONFIGURE_TOTP)
+        self._keycloak.as_admin(call.administrator).update_required_action(realm, CONFIGURE_TOTP, unchanged)
+
     def set(self, call: AdminCall, realm: str, force_mfa: bool, reason: Any) -> PolicyChange:
         """Force MFA, or stop forcing it. Idempotent: when nothing is to change, nothing is written (Keycloak is
         still asked, with an unchanged execution, whether the administrator may manage the realm's flows)."""

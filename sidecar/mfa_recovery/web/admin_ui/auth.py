@@ -162,9 +162,10 @@ def _refresh(session: UiSession, tokens: Tokens) -> Tokens:
 
 
 def may_manage_realm(call: AdminCall, realm: str) -> bool:
-    """Whether Keycloak made the administrator a manager of the realm's settings (``manage-realm`` or
-    ``realm-admin`` of ``realm-management``; ``<realm>-realm`` for a ``master`` administrator), as their verified
-    access token says."""
+    """Whether the administrator's verified access token names them a manager of the realm's settings
+    (``manage-realm`` or ``realm-admin`` of ``realm-management``; ``<realm>-realm`` for a ``master``
+    administrator). Only a hint for how the page looks: on save Keycloak itself decides
+    (:meth:`Policy.confirm_realm_manager`)."""
     claims: dict[str, Any] = jwt.decode(call.administrator.token, options={"verify_signature": False})
     client = f"{realm}-realm" if call.administrator.realm == MASTER_REALM else "realm-management"
     access = claims.get("resource_access")

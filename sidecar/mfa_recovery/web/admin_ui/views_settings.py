@@ -8,7 +8,7 @@ from typing import Any
 from flask import g, request
 from werkzeug.wrappers import Response
 
-from ...admin.errors import Forbidden, InvalidInput, NoMfaStep
+from ...admin.errors import InvalidInput, NoMfaStep
 from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
 from ...realm_options.options import CODE_COUNT_MAX, CODE_COUNT_MIN, SETUP_PROMPTS, InvalidRealmOptions
@@ -89,8 +89,7 @@ def save_options(realm: str) -> Response | tuple[str, int]:
     """Change the realm's recovery options: for administrators Keycloak made managers of the realm."""
     call = auth.admin_call(realm)
     auth.check_form(realm, "options")
-    if not auth.may_manage_realm(call, realm):
-        raise Forbidden("only a manager of the realm may change its recovery options")
+    services().policy.confirm_realm_manager(call, realm)  # Keycloak decides, as for every other change
     values, errors = forms.realm_options(request.form)
     if not errors:
         try:

@@ -16,6 +16,7 @@ from .admin.policy import Policy
 from .admin.snapshots import SqlPolicySnapshots
 from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
+from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
 from .audit.log import AuditLog
 from .backup_codes.hashing import CodeHasher
@@ -152,12 +153,14 @@ def build_services(
         ),
         clock,
     )
+    sources = SourceLimits.in_store(engine, clock)
+    attempts = AttemptLimits(failure_limiter, sources.failures)
     outbox = Outbox(engine, clock)
     mailer = Mailer(directory, SmtpOverrides.from_settings(settings), transport or send_promptly)
     email_store = SqlBackupEmailRepository(engine)
-    challenges = EmailChallenges(email_store, mailer, settings.code_pepper, clock)
+    challenges = EmailChallenges(email_store, mailer, settings.code_pepper, clock, sources.mails)
     email_sign_in = EmailCodeSignIn(
-        email_store, challenges, backup_codes, failure_limiter, realm_options, outbox, audit, clock
+        email_store, challenges, backup_codes, attempts, realm_options, outbox, audit, clock
     )
     admin_keycloak = admin_keycloak or keycloak_access(settings)
     policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
@@ -176,14 +179,16 @@ def build_services(
         failure_limiter=failure_limiter,
         outbox=outbox,
         setup=BackupCodeSetup(backup_codes, realm_options, audit, outbox, clock),
-        sign_in=BackupCodeSignIn(backup_codes, hasher, failure_limiter, realm_options, outbox, audit, clock),
+        sign_in=BackupCodeSignIn(backup_codes, hasher, attempts, realm_options, outbox, audit, clock),
         directory=directory,
         transport=transport or send,
         mailer=mailer,
         recovery=RecoveryStart(backup_codes, email_sign_in, audit),
         backup_email=BackupEmailSetup(email_store, challenges, realm_options, outbox, audit, clock),
         email_sign_in=email_sign_in,
-        supervisor=SupervisorService(directory, realm_options, outbox, audit, clock, settings.employee_link_template),
+        supervisor=SupervisorService(
+            directory, realm_options, outbox, audit, clock, settings.employee_link_template, sources.notices
+        ),
         admin_tokens=admin_tokens or admin_token_verifier(settings, realm_keys),
         admin_keycloak=admin_keycloak,
         employees=Employees(admin_keycloak, backup_codes, email_store, audit, clock),

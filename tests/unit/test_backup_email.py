@@ -53,8 +53,11 @@ def events(svc: Services, action: str) -> list[dict[str, Any]]:
 
 
 def failures(svc: Services) -> int:
+    """Failures counted against users (not the per-source counts kept in the same table)."""
     with svc.engine.connect() as conn:
-        query = select(func.coalesce(func.sum(recovery_failures.c.failures), 0))
+        query = select(func.coalesce(func.sum(recovery_failures.c.failures), 0)).where(
+            ~recovery_failures.c.user_id.startswith("source:")
+        )
         return int(conn.execute(query).scalar_one())
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..attempt_limits.limiter import FailureLimiter, failure_detail
+from ..attempt_limits.attempts import AttemptLimits
+from ..attempt_limits.limiter import failure_detail
 from ..audit.log import AuditLog, Auditor, record_call
 from ..caller import Caller
 from ..notifications.notices import queue_notice
@@ -35,7 +36,7 @@ class BackupCodeSignIn:
         self,
         codes: BackupCodeService,
         hasher: CodeHasher,
-        limiter: FailureLimiter,
+        limiter: AttemptLimits,
         options: RealmOptionsService,
         outbox: Outbox,
         audit: AuditLog,
@@ -50,7 +51,7 @@ class BackupCodeSignIn:
         self._audit = audit
 
     def verify(self, caller: Caller, code: str) -> SignInResult:
-        lock = self._limiter.state(caller.realm, caller.user_id)
+        lock = self._limiter.state(caller)
         if lock.locked:
             # Refused without looking at the code, at the cost of one verification (no timing signal).
             self._hasher.verify_dummy(code[:MAX_INPUT_LENGTH])
@@ -60,11 +61,11 @@ class BackupCodeSignIn:
         stored = self._codes.match(caller.realm, caller.user_id, code)
         accepted = None if stored is None else self._accept(caller, stored)
         if accepted is None:
-            after = self._limiter.record_failure(caller.realm, caller.user_id)
+            after = self._limiter.record_failure(caller)
             self._record(self._audit, caller, REJECTED, failure_detail(after))
             return SignInResult(REJECTED)
 
-        self._limiter.reset(caller.realm, caller.user_id)
+        self._limiter.reset(caller)
         queue_notice(self._outbox, self._audit, self._clock, caller, BACKUP_CODE_SIGNIN, codes_left=accepted.remaining)
         return accepted
 

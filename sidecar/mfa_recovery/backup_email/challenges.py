@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ..attempt_limits.attempts import SourceLimit
 from ..attempt_limits.window import rolling_window_wait
 from ..caller import Caller
 from ..notifications.mailer import MailNotSent
@@ -72,7 +73,16 @@ class Check:
 
 
 class EmailChallenges:
-    def __init__(self, repository: SqlBackupEmailRepository, mailer: CodeMailer, pepper: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        repository: SqlBackupEmailRepository,
+        mailer: CodeMailer,
+        pepper: str,
+        clock: Clock,
+        per_source: SourceLimit,
+    ) -> None:
+        """``per_source``: the codes one source address may have mailed, across users."""
+        self._per_source = per_source
         self._repository = repository
         self._mailer = mailer
         self._pepper = pepper
@@ -95,11 +105,15 @@ class EmailChallenges:
         refused = self.limit(caller.realm, caller.user_id, purpose)
         if refused is not None:
             return refused
+        source = self._per_source.state(caller)
+        if source.locked:
+            return Issued(CAPPED, retry_after_seconds=source.retry_after_seconds)
         digits = codes.generate()
         try:
             self._mailer.send_now(caller.realm, address, mail(codes.display(digits)))
         except MailNotSent as exc:
             return Issued(MAIL_FAILED, mail_error=exc.reason)
+        self._per_source.record(caller)
         now = self._clock()
         self._repository.add_challenge(
             caller.realm,

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..attempt_limits.limiter import FailureLimiter, failure_detail
+from ..attempt_limits.attempts import AttemptLimits
+from ..attempt_limits.limiter import failure_detail
 from ..audit.log import Auditor, AuditTransactions, record_call
 from ..backup_codes.service import BackupCodeService
 from ..caller import Caller, Profile
@@ -42,7 +43,7 @@ class EmailCodeSignIn:
         repository: SqlBackupEmailRepository,
         challenges: EmailChallenges,
         backup_codes: BackupCodeService,
-        limiter: FailureLimiter,
+        limiter: AttemptLimits,
         options: RealmOptionsService,
         outbox: Outbox,
         audit: AuditTransactions,
@@ -90,7 +91,7 @@ class EmailCodeSignIn:
     def verify(self, caller: Caller, code: str, profile: Profile) -> EmailSignInResult:
         """Check the typed code. Wrong and expired codes count in the per-user failure limit, as backup codes do;
         while it holds, nothing is checked."""
-        lock = self._limiter.state(caller.realm, caller.user_id)
+        lock = self._limiter.state(caller)
         if lock.locked:
             return self._answer(caller, EmailSignInResult(LOCKED, retry_after_seconds=lock.retry_after_seconds))
         options = self._options.get(caller.realm)
@@ -107,13 +108,13 @@ class EmailCodeSignIn:
             )
             hint = mask(check.challenge.address)
             if self._accept(caller, check.challenge, answer, hint):
-                self._limiter.reset(caller.realm, caller.user_id)
+                self._limiter.reset(caller)
                 detail = {"address_hint": hint, "locale": profile.locale}
                 queue_notice(self._outbox, self._audit, self._clock, caller, EMAIL_CODE_SIGNIN, detail=detail)
                 return answer
 
         result = REJECTED if check.result == REJECTED else EXPIRED
-        after = self._limiter.record_failure(caller.realm, caller.user_id)
+        after = self._limiter.record_failure(caller)
         answer = EmailSignInResult(result, attempts_left=check.attempts_left)
         return self._answer(caller, answer, failure_detail(after))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from ..attempt_limits.attempts import SourceLimit
 from ..attempt_limits.window import rolling_window_wait
 from ..audit.log import Auditor, record_call
 from ..caller import Caller, Profile
@@ -47,8 +48,11 @@ class SupervisorService:
         audit: Auditor,
         clock: Callable[[], datetime],
         employee_link: str,
+        per_source: SourceLimit,
     ) -> None:
-        """``employee_link``: a template with ``{realm}`` and ``{user_id}`` (settings.employee_link_template)."""
+        """``employee_link``: a template with ``{realm}`` and ``{user_id}`` (settings.employee_link_template);
+        ``per_source``: the notices one source address may ask for, across employees."""
+        self._per_source = per_source
         self._directory = directory
         self._options = options
         self._outbox = outbox
@@ -88,6 +92,7 @@ class SupervisorService:
                 "link": self.employee_link(caller.realm, caller.user_id),
             },
         )
+        self._per_source.record(caller)
         return self._record(caller, Notice(QUEUED, supervisor_name=found.supervisor.display_name),
                             {"supervisor_id": found.supervisor.id})  # fmt: skip
 
@@ -95,9 +100,12 @@ class SupervisorService:
         return self._employee_link.format(realm=quote(realm, safe=""), user_id=quote(user_id, safe=""))
 
     def _wait(self, caller: Caller) -> int | None:
+        """Seconds until this employee, from this address, may ask again; None when they may now."""
         now = self._clock()
         sent = self._outbox.queued_since(caller.realm, caller.user_id, SUPERVISOR_NOTICE, now - NOTICE_WINDOW)
-        return rolling_window_wait(sent, NOTICES_PER_WINDOW, NOTICE_WINDOW, now)
+        wait = rolling_window_wait(sent, NOTICES_PER_WINDOW, NOTICE_WINDOW, now)
+        source = self._per_source.state(caller)
+        return wait if wait is not None or not source.locked else source.retry_after_seconds
 
     def _lookup(self, caller: Caller) -> Lookup:
         attribute = self._options.get(caller.realm).supervisor_attribute

@@ -1,0 +1,83 @@
+"""Limits per source address: one address trying many accounts (each under its own per-user limit) is stopped,
+for wrong codes, mailed codes and supervisor notices alike, while other addresses go on."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from mfa_recovery.attempt_limits.attempts import SOURCE_FAILURES, SOURCE_MAILS, SOURCE_NOTICES
+from mfa_recovery.backup_email.repository import SIGN_IN
+from mfa_recovery.caller import NO_PROFILE, Caller
+from mfa_recovery.notifications.mails.layout import Mail
+from mfa_recovery.services import Services
+
+from .support import EMPLOYEE, REALM, FakeClock, FakeDirectory
+
+ATTACKER = "203.0.113.66"
+OFFICE = "198.51.100.20"
+WRONG = "0000-0000-00"
+MAIL = Mail(subject="Your code", text="code", html="<p>code</p>", language="en")
+
+
+def caller(user_id: str, ip: str) -> Caller:
+    return Caller(REALM, user_id, attempt=f"{uuid.uuid4()}.tab", ip=ip, user_agent="curl/8")
+
+
+def new_user() -> str:
+    return str(uuid.uuid4())
+
+
+def test_wrong_codes_across_many_accounts_lock_the_address_not_the_accounts(services: Services) -> None:
+    # Four wrong codes each for many accounts: every account stays under its own limit of five.
+    for _ in range(SOURCE_FAILURES.limit // 4):
+        user = new_user()
+        for _ in range(4):
+            assert services.sign_in.verify(caller(user, ATTACKER), WRONG).result == "rejected"
+    victim = new_user()
+    code = services.backup_codes.issue(REALM, victim, 5)[0]
+    locked = services.sign_in.verify(caller(victim, ATTACKER), code)
+    assert locked.result == "locked" and locked.retry_after_seconds == SOURCE_FAILURES.lockout_seconds
+    # The owner, from another address, is not held up, and the code was not spent by the refused attempt.
+    assert services.sign_in.verify(caller(victim, OFFICE), code).result == "accepted"
+
+
+def test_a_success_does_not_clear_the_address(services: Services) -> None:
+    for _ in range(SOURCE_FAILURES.limit - 1):
+        services.sign_in.verify(caller(new_user(), ATTACKER), WRONG)
+    own = new_user()
+    codes = services.backup_codes.issue(REALM, own, 5)
+    assert services.sign_in.verify(caller(own, ATTACKER), codes[0]).result == "accepted"
+    assert services.sign_in.verify(caller(new_user(), ATTACKER), WRONG).result == "rejected"
+    assert services.sign_in.verify(caller(own, ATTACKER), codes[1]).result == "locked"
+
+
+def test_codes_mailed_for_many_accounts_are_capped_per_address(services: Services) -> None:
+    challenges = services.email_sign_in._challenges  # noqa: SLF001 - the one place every code is mailed from
+    for _ in range(SOURCE_MAILS.limit):
+        issued = challenges.issue(caller(new_user(), ATTACKER), SIGN_IN, "someone@example.net", lambda code: MAIL)
+        assert issued.result == "sent"
+    refused = challenges.issue(caller(new_user(), ATTACKER), SIGN_IN, "someone@example.net", lambda code: MAIL)
+    assert refused.result == "capped" and refused.retry_after_seconds == SOURCE_MAILS.lockout_seconds
+    assert challenges.issue(caller(new_user(), OFFICE), SIGN_IN, "x@example.net", lambda code: MAIL).result == "sent"
+
+
+def test_supervisor_notices_for_many_employees_are_limited_per_address(
+    services: Services, directory: FakeDirectory, clock: FakeClock
+) -> None:
+    employees = [directory.add(replace(EMPLOYEE, id=new_user(), username=f"e{n}")) for n in range(11)]
+    for employee in employees[: SOURCE_NOTICES.limit]:
+        assert services.supervisor.notify(caller(employee.id, ATTACKER), NO_PROFILE).result == "queued"
+    last = employees[SOURCE_NOTICES.limit]
+    refused = services.supervisor.notify(caller(last.id, ATTACKER), NO_PROFILE)
+    assert refused.result == "rate_limited" and refused.retry_after_seconds == SOURCE_NOTICES.lockout_seconds
+    assert services.supervisor.info(caller(last.id, ATTACKER)).can_notify is False
+    assert services.supervisor.notify(caller(last.id, OFFICE), NO_PROFILE).result == "queued"
+
+
+def test_without_an_address_only_the_per_user_limits_apply(services: Services) -> None:
+    for _ in range(SOURCE_FAILURES.limit + 1):
+        services.sign_in.verify(Caller(REALM, new_user()), WRONG)
+    user = new_user()
+    code = services.backup_codes.issue(REALM, user, 5)[0]
+    assert services.sign_in.verify(Caller(REALM, user), code).result == "accepted"

@@ -18,6 +18,7 @@ from keycloak import KeycloakAdmin
 from keycloak.exceptions import KeycloakError
 from requests import RequestException
 
+from .audit.chain import Head
 from .audit.log import MAX_PAGE, AuditEvent
 from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
 from .config import PREFIX, ConfigError, Settings
@@ -311,14 +312,25 @@ EXIT_CHAIN_BROKEN = 1
 
 
 @audit_trail.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="ID:HASH",
+    help="A head kept outside the database (printed by an earlier verify): the chain must still run through it.",
+)
 @click.pass_obj
-def audit_verify(ctx: CliContext) -> None:
+def audit_verify(ctx: CliContext, expect_head: str | None) -> None:
     """Check the hash chain of the whole trail; exit 1 naming the first event that breaks it."""
-    result = ctx.services().audit.verify()
+    try:
+        expected = Head.parse(expect_head) if expect_head is not None else None
+    except ValueError as exc:
+        fail(str(exc))
+    result = ctx.services().audit.verify(expected)
     if result.broken is None:
         click.echo(f"audit chain intact: {result.checked} events")
+        if expected is not None:
+            click.echo(f"it runs through the head {expected}")
         if result.last_id is not None:
-            click.echo(f"last event: {result.last_id} hash {result.last_hash}")
+            click.echo(f"head (keep it elsewhere): {result.last_id}:{result.last_hash}")
         return
     click.echo(f"audit chain broken at event {result.broken.row_id} ({result.broken.kind}): {result.broken.reason}")
     click.echo(f"events before it found intact: {result.checked}")

@@ -21,6 +21,7 @@ PRODUCTION = "production"
 # Development defaults. They are public (they live in this file), so production mode refuses them. The answer
 # signing key has none: each installation makes its own (``mfa-recovery answer-key generate``).
 DEVELOPMENT_CODE_PEPPER = "dev-only-code-pepper-change-me-0123456789ab"  # noqa: S105
+DEVELOPMENT_AUDIT_KEY = "dev-only-audit-chain-key-change-me-0123456789"  # noqa: S105
 DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
 # The admin UI's confidential client (``mfa-recovery-admin``); the same public default as scripts/common.sh.
 DEVELOPMENT_ADMIN_UI_CLIENT_SECRET = "dev-only-admin-ui-client-secret-change-me"  # noqa: S105
@@ -257,6 +258,8 @@ class Settings:
     env: str
     database_url: str
     code_pepper: str
+    # Keys the audit trail's hash chain; apart from the pepper (one leaked secret must not give both).
+    audit_key: str
     keycloak_url: str
     keycloak_client_id: str
     keycloak_client_secret: str
@@ -328,6 +331,7 @@ class Settings:
             env=env,
             database_url=database_url,
             code_pepper=problems.check(lambda: _read_secret(environ, "CODE_PEPPER", DEVELOPMENT_CODE_PEPPER, env), ""),
+            audit_key=problems.check(lambda: _read_secret(environ, "AUDIT_KEY", DEVELOPMENT_AUDIT_KEY, env), ""),
             keycloak_url=keycloak_url,
             keycloak_client_id=environ.get(PREFIX + "KEYCLOAK_CLIENT_ID") or "mfa-recovery-sidecar",
             keycloak_client_secret=problems.check(
@@ -358,6 +362,10 @@ class Settings:
             admin_ui_client_secret=problems.check(lambda: _admin_ui_client_secret(environ, env), None),
             public_url=problems.check(lambda: _public_url(environ, env), DEFAULT_PUBLIC_URL),
         )
+        if settings.audit_key and settings.audit_key == settings.code_pepper:
+            problems.lines.append(
+                f"{PREFIX}AUDIT_KEY must differ from {PREFIX}CODE_PEPPER: one leaked secret must not give both"
+            )
         if problems.lines:
             raise ConfigError(*problems.lines)
         return settings

@@ -139,7 +139,7 @@ def build_services(
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
     directory = directory or keycloak_directory(settings)
-    audit = AuditLog(engine, clock)
+    audit = AuditLog(engine, clock, settings.audit_key.encode("utf-8"))
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
         SqlRealmOptionsRepository(engine), audit, clock, default_code_count=settings.backup_code_count

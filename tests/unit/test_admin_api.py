@@ -487,6 +487,15 @@ def test_the_audit_trail_is_for_those_who_may_read_keycloaks_events(admin: Admin
     assert admin.get(f"{API}/audit", username="auditor").status_code == 200
 
 
+def test_the_head_of_the_chain_is_shown_to_those_who_may_read_events(admin: AdminHarness) -> None:
+    admin.services.audit.record(REALM, "bridge", USER_ID, "backup_code.verify", "accepted")
+    head = admin.services.audit.head()
+    assert head is not None
+    assert admin.get(f"{API}/audit/head").json == {"id": head.id, "hash": head.hash}
+    assert admin.services.audit.verify(expect_head=head).ok
+    assert_error(admin.get(f"{API}/audit/head", username="helpdesk"), 403, "forbidden")
+
+
 def test_unknown_methods_and_paths(admin: AdminHarness) -> None:
     assert_error(admin.send("PATCH", f"{API}/policy", {}), 405, "method_not_allowed")
     assert admin.get(f"{API}/nothing-here").status_code == 404

@@ -308,6 +308,7 @@ def test_ui_not_configured_says_so(settings: Settings, clock: FakeClock, fast_ha
                 "MFA_RECOVERY_ENV": "production",
                 "MFA_RECOVERY_DATABASE_URL": settings.database_url,
                 "MFA_RECOVERY_CODE_PEPPER": "p" * 32,
+                "MFA_RECOVERY_AUDIT_KEY": "a" * 32,
                 "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET": "k" * 32,
                 "MFA_RECOVERY_NOTIFICATIONS": "off",
             }

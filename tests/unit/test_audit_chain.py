@@ -8,6 +8,7 @@ as someone with write access to the database would.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 import threading
@@ -23,10 +24,15 @@ from sqlalchemy.exc import IntegrityError
 
 from mfa_recovery.audit.chain import (
     CHANGED,
+    CUT,
     GENESIS,
+    KEYED,
     MISSING,
+    NOT_THE_HEAD,
     OUT_OF_PLACE,
     UNCHAINED,
+    UNKEYED,
+    Head,
     canonical_json,
     chain_hash,
 )
@@ -64,7 +70,7 @@ def tick() -> FakeClock:
 
 @pytest.fixture
 def audit(engine: Engine, tick: FakeClock) -> AuditLog:
-    return AuditLog(engine, tick)
+    return AuditLog(engine, tick, KEY)
 
 
 def record_some(audit: AuditLog, tick: FakeClock, count: int = 5) -> None:
@@ -99,12 +105,14 @@ def tamper(engine: Engine, *statements: tuple[str, tuple[Any, ...]] | str) -> No
 
 INSERT_ROW = (
     "INSERT INTO audit_events (id, occurred_at, realm, actor, subject, action, outcome, detail, ip, user_agent,"
-    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " prev_hash, hash, hash_scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+KEY = b"the-audit-key-of-these-tests-0123456789"
 
 
-def forged_row(row_id: int, prev_hash: str) -> tuple[str, tuple[Any, ...]]:
-    """An INSERT of a plausible event chained onto ``prev_hash`` with a correctly computed hash."""
+def forged_row(row_id: int, prev_hash: str, key: bytes | None = KEY) -> tuple[str, tuple[Any, ...]]:
+    """An INSERT of a plausible event chained onto ``prev_hash`` with a correctly computed hash: keyed with ``key``
+    (an insider who holds the audit key), or plain SHA-256 with ``key=None`` (someone who does not)."""
     occurred_at = T0 + timedelta(seconds=2)
     fields = {
         "id": row_id,
@@ -119,7 +127,8 @@ def forged_row(row_id: int, prev_hash: str) -> tuple[str, tuple[Any, ...]]:
         "user_agent": None,
     }
     stored = fields | {"occurred_at": occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f"), "detail": '{"attempt": "forged"}'}
-    return INSERT_ROW, (*stored.values(), prev_hash, chain_hash(prev_hash, fields))
+    scheme = KEYED if key is not None else None
+    return INSERT_ROW, (*stored.values(), prev_hash, chain_hash(prev_hash, fields, key), scheme)
 
 
 # --- the chain ------------------------------------------------------------------------------------------------
@@ -138,8 +147,8 @@ def test_each_event_chains_onto_the_one_before(audit: AuditLog, engine: Engine, 
         fields |= {"detail": row["detail"], "ip": row["ip"], "user_agent": row["user_agent"]}
         fields["occurred_at"] = row["occurred_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert row["hash"] == hashlib.sha256((row["prev_hash"] + text).encode()).hexdigest()
-        assert len(row["hash"]) == 64
+        assert row["hash"] == hmac.new(KEY, (row["prev_hash"] + text).encode(), hashlib.sha256).hexdigest()
+        assert row["hash_scheme"] == "hmac-sha256"
     # The detail was stored as JSON gives it back (the tuple became a list), so the hash is over the same value.
     assert stored[2]["detail"] == {"attempt": "root.tab2", "remaining": 2, "pair": [2, "é"]}
 
@@ -170,10 +179,10 @@ def test_canonical_form_is_fixed() -> None:
 
 def test_times_are_stored_in_utc_whatever_the_clock_zone(engine: Engine) -> None:
     local = datetime(2025, 11, 28, 10, 0, tzinfo=timezone(timedelta(hours=2)))
-    AuditLog(engine, lambda: local).record("acme", "bridge", "u", "recovery.start", "ok")
-    [event], _ = AuditLog(engine, lambda: local).search("acme")
+    AuditLog(engine, lambda: local, KEY).record("acme", "bridge", "u", "recovery.start", "ok")
+    [event], _ = AuditLog(engine, lambda: local, KEY).search("acme")
     assert event.occurred_at == local and event.occurred_at.tzinfo == UTC
-    assert AuditLog(engine, lambda: local).verify().ok
+    assert AuditLog(engine, lambda: local, KEY).verify().ok
 
 
 def test_an_intact_chain_verifies(audit: AuditLog, engine: Engine, tick: FakeClock) -> None:
@@ -219,7 +228,7 @@ def test_a_changed_row_with_a_recomputed_hash_breaks_the_next_link(
         engine,
         (
             "UPDATE audit_events SET outcome = ?, hash = ? WHERE id = 3",
-            ("accepted", chain_hash(third["prev_hash"], rewritten)),
+            ("accepted", chain_hash(third["prev_hash"], rewritten, KEY)),  # an insider who holds the audit key
         ),
     )
     result = audit.verify()
@@ -279,7 +288,7 @@ def test_a_forged_row_chained_onto_an_old_row_is_refused_then_found(
 def test_a_forged_row_with_a_made_up_hash_is_found(audit: AuditLog, engine: Engine, tick: FakeClock) -> None:
     record_some(audit, tick)
     sql, values = forged_row(6, rows(engine)[-1]["hash"])
-    tamper(engine, (sql, (*values[:-1], "f" * 64)))
+    tamper(engine, (sql, (*values[:-2], "f" * 64, values[-1])))
     result = audit.verify()
     assert result.broken is not None and (result.bad_id, result.broken.kind) == (6, CHANGED)
 
@@ -320,7 +329,7 @@ def test_concurrent_writers_make_one_unbroken_chain(db_url: str) -> None:
     def write(n: int) -> None:
         engine = make_engine(db_url)
         try:
-            log = AuditLog(engine, lambda: datetime.now(UTC))
+            log = AuditLog(engine, lambda: datetime.now(UTC), KEY)
             barrier.wait(timeout=30)
             for i in range(PER_THREAD):
                 log.record("acme", f"worker-{n}", f"user-{i}", "recovery.start", "ok", {"n": n, "i": i})
@@ -338,7 +347,7 @@ def test_concurrent_writers_make_one_unbroken_chain(db_url: str) -> None:
 
     engine = make_engine(db_url)
     try:
-        result = AuditLog(engine, lambda: T0).verify()
+        result = AuditLog(engine, lambda: T0, KEY).verify()
         stored = rows(engine)
     finally:
         engine.dispose()
@@ -356,14 +365,17 @@ def test_one_writer_waits_for_another(db_url: str, engine: Engine) -> None:
     holder.execute("BEGIN IMMEDIATE")
     done = threading.Event()
     writer = threading.Thread(
-        target=lambda: (AuditLog(engine, lambda: T0).record("acme", "bridge", "u", "recovery.start", "ok"), done.set())
+        target=lambda: (
+            AuditLog(engine, lambda: T0, KEY).record("acme", "bridge", "u", "recovery.start", "ok"),
+            done.set(),
+        )
     )
     writer.start()
     try:
         assert not done.wait(0.5)
         holder.execute(
             INSERT_ROW,
-            (1, "2025-11-28 09:00:00.000000", "acme", "x", None, "a", "ok", None, None, None, GENESIS, "a" * 64),
+            (1, "2025-11-28 09:00:00.000000", "acme", "x", None, "a", "ok", None, None, None, GENESIS, "a" * 64, None),
         )
     finally:
         holder.execute("COMMIT")
@@ -398,7 +410,7 @@ def test_migration_chains_the_rows_that_predate_it(tmp_path: Path, tick: FakeClo
 
     engine = make_engine(url)
     try:
-        audit = AuditLog(engine, tick)
+        audit = AuditLog(engine, tick, KEY)
         stored = rows(engine)
         assert [row["id"] for row in stored] == [1, 2, 5]  # kept, gap and all
         assert stored[0]["prev_hash"] == GENESIS
@@ -418,7 +430,7 @@ def test_migration_chains_the_rows_that_predate_it(tmp_path: Path, tick: FakeClo
         engine.dispose()
 
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005_ui_sessions",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006_keyed_audit_chain",)]
         columns = {row[1]: row for row in conn.execute("PRAGMA table_info(policy_snapshots)")}
         assert set(columns) == {"realm", "taken_at", "taken_by", "snapshot"}
         assert columns["realm"][5] == 1  # primary key
@@ -438,7 +450,7 @@ def test_downgrade_to_0003_and_up_again(db_url: str, audit: AuditLog, tick: Fake
     migrate.upgrade(db_url)
     engine = make_engine(db_url)
     try:
-        result = AuditLog(engine, tick).verify()
+        result = AuditLog(engine, tick, KEY).verify()
         assert (result.ok, result.checked) == (True, 3)
     finally:
         engine.dispose()
@@ -598,7 +610,13 @@ def test_cli_verify_and_show(environ: dict[str, str]) -> None:
 
     intact = run_cli(environ, ["audit", "verify"])
     assert intact.exit_code == 0, intact.output
-    assert intact.stdout.splitlines() == ["audit chain intact: 4 events", f"last event: 4 hash {last_hash}"]
+    assert intact.stdout.splitlines() == ["audit chain intact: 4 events", f"head (keep it elsewhere): 4:{last_hash}"]
+    kept = run_cli(environ, ["audit", "verify", "--expect-head", f"4:{last_hash}"])
+    assert kept.exit_code == 0 and f"it runs through the head 4:{last_hash}" in kept.stdout, kept.output
+    elsewhere = run_cli(environ, ["audit", "verify", "--expect-head", f"5:{last_hash}"])
+    assert elsewhere.exit_code == 1 and "the chain ends before event 5" in elsewhere.stdout, elsewhere.output
+    nonsense = run_cli(environ, ["audit", "verify", "--expect-head", "last"])
+    assert nonsense.exit_code == 2 and "ID:HASH" in nonsense.output
 
     shown = run_cli(environ, ["audit", "show", "--realm", "acme", "--max", "2"])
     assert shown.exit_code == 0, shown.output
@@ -621,3 +639,60 @@ def test_cli_verify_and_show(environ: dict[str, str]) -> None:
     assert broken.stdout.splitlines()[0].startswith("audit chain broken at event 2 (changed): event 2 was changed")
     assert "events before it found intact: 1" in broken.stdout
     assert "Traceback" not in broken.output
+
+
+# --- keyed and anchored -------------------------------------------------------------------------------------------
+
+
+def test_without_the_key_a_forged_row_is_found_however_it_is_hashed(
+    audit: AuditLog, engine: Engine, tick: FakeClock
+) -> None:
+    record_some(audit, tick)
+    last = rows(engine)[-1]["hash"]
+    # Plain SHA-256, correctly chained: what the chain alone let through before it was keyed.
+    tamper(engine, forged_row(6, last, key=None))
+    result = audit.verify()
+    assert result.broken is not None and (result.bad_id, result.broken.kind) == (6, UNKEYED)
+
+
+def test_a_row_keyed_with_a_guessed_key_is_found(audit: AuditLog, engine: Engine, tick: FakeClock) -> None:
+    record_some(audit, tick)
+    tamper(engine, forged_row(6, rows(engine)[-1]["hash"], key=b"a-guess-at-the-audit-key-0123456789"))
+    result = audit.verify()
+    assert result.broken is not None and (result.bad_id, result.broken.kind) == (6, CHANGED)
+
+
+def test_rows_from_before_the_key_stay_valid_and_keyed_rows_follow_them(
+    audit: AuditLog, engine: Engine, tick: FakeClock
+) -> None:
+    tamper(engine, forged_row(1, GENESIS, key=None))  # a row as written before the key existed
+    record_some(audit, tick, 2)
+    assert [row["hash_scheme"] for row in rows(engine)] == [None, KEYED, KEYED]
+    assert audit.verify().ok
+
+
+def test_the_head_kept_elsewhere_catches_a_cut_end_and_a_rewrite(
+    audit: AuditLog, engine: Engine, tick: FakeClock
+) -> None:
+    record_some(audit, tick)
+    head = audit.head()
+    assert head is not None and head.id == 5 and str(head) == f"5:{rows(engine)[-1]['hash']}"
+    assert audit.verify(expect_head=head).ok
+    record_some(audit, tick, 1)
+    assert audit.verify(expect_head=head).ok, "the chain grew past the head: fine"
+
+    tamper(engine, "DELETE FROM audit_events WHERE id >= 5")  # the newest rows removed: the chain alone holds
+    assert audit.verify().ok
+    cut = audit.verify(expect_head=head)
+    assert cut.broken is not None and (cut.bad_id, cut.broken.kind) == (5, CUT)
+
+    tamper(engine, forged_row(5, rows(engine)[-1]["hash"]))  # an insider with the key writes a new event 5
+    rewritten = audit.verify(expect_head=head)
+    assert rewritten.broken is not None and (rewritten.bad_id, rewritten.broken.kind) == (5, NOT_THE_HEAD)
+
+
+def test_a_head_is_id_colon_hash() -> None:
+    assert Head.parse(f"12:{'a' * 64}") == Head(12, "a" * 64)
+    for text in ("12", f"x:{'a' * 64}", "12:abc", f"12:{'A' * 64}"):
+        with pytest.raises(ValueError):
+            Head.parse(text)

@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from mfa_recovery.config import (
+    DEVELOPMENT_AUDIT_KEY,
     DEVELOPMENT_CODE_PEPPER,
     DEVELOPMENT_KEYCLOAK_CLIENT_SECRET,
     ConfigError,
@@ -18,6 +19,7 @@ from .support import ANSWER_KEY, ANSWER_KEY_PEM, DEV_ENV
 STRONG = {
     "MFA_RECOVERY_ENV": "production",
     "MFA_RECOVERY_CODE_PEPPER": "p" * 32,
+    "MFA_RECOVERY_AUDIT_KEY": "a" * 32,
     "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET": "k" * 32,
     "MFA_RECOVERY_ANSWER_SIGNING_KEY": ANSWER_KEY_PEM.decode(),
 }
@@ -75,14 +77,20 @@ def test_unset_env_means_production() -> None:
 
 def test_production_with_nothing_set_names_every_problem_one_line_each() -> None:
     problems = problems_of({})
-    assert len(problems) == 3
+    assert len(problems) == 4
     assert any(
         line.startswith("MFA_RECOVERY_CODE_PEPPER (or MFA_RECOVERY_CODE_PEPPER_FILE) is required") for line in problems
     )
     assert any(line.startswith("MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET (or") for line in problems)
     assert any(line.startswith("MFA_RECOVERY_ANSWER_SIGNING_KEY (or") for line in problems)
+    assert any(line.startswith("MFA_RECOVERY_AUDIT_KEY (or") for line in problems)
     assert all("\n" not in line for line in problems)
     assert str(ConfigError(*problems)) == "\n".join(problems)
+
+
+def test_the_audit_key_is_not_the_pepper() -> None:
+    [line] = problems_of({**STRONG, "MFA_RECOVERY_AUDIT_KEY": STRONG["MFA_RECOVERY_CODE_PEPPER"]})
+    assert line.startswith("MFA_RECOVERY_AUDIT_KEY must differ from MFA_RECOVERY_CODE_PEPPER")
 
 
 def test_production_accepts_strong_secrets() -> None:
@@ -94,6 +102,7 @@ def test_production_accepts_strong_secrets() -> None:
     ("name", "default"),
     [
         ("MFA_RECOVERY_CODE_PEPPER", DEVELOPMENT_CODE_PEPPER),
+        ("MFA_RECOVERY_AUDIT_KEY", DEVELOPMENT_AUDIT_KEY),
         ("MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET", DEVELOPMENT_KEYCLOAK_CLIENT_SECRET),
     ],
 )
@@ -133,6 +142,7 @@ def test_every_problem_is_named_at_once() -> None:
         "MFA_RECOVERY_KEYCLOAK_URL must be https",
         "MFA_RECOVERY_KEYCLOAK_PUBLIC_URL must be https",
         "MFA_RECOVERY_CODE_PEPPER is the public development default",
+        "MFA_RECOVERY_AUDIT_KEY (or MFA_RECOVERY_AUDIT_KEY_FILE) is required",
         "MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET (or MFA_RECOVERY_KEYCLOAK_CLIENT_SECRET_FILE) is required",
         "MFA_RECOVERY_ANSWER_SIGNING_KEY (or MFA_RECOVERY_ANSWER_SIGNING_KEY_FILE) is required",
         "MFA_RECOVERY_BRIDGE_PORT (or serve --bridge-port) is required in production",

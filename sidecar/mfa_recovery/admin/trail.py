@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..audit.chain import Head
 from ..audit.log import AuditEvent, AuditLog
 from .identity import AdminCall
 from .keycloak_as_admin import KeycloakAccess
@@ -33,6 +34,11 @@ class AuditTrail:
     def __init__(self, keycloak: KeycloakAccess, audit: AuditLog) -> None:
         self._keycloak = keycloak
         self._audit = audit
+
+    def head(self, call: AdminCall, realm: str) -> Head | None:
+        """The chain's head (see :mod:`mfa_recovery.audit.chain`), for those who may read the realm's events."""
+        self._keycloak.as_admin(call.administrator).probe_events(realm)
+        return self._audit.head()
 
     def search(self, call: AdminCall, realm: str, query: AuditQuery) -> AuditPage:
         """The realm's events matching ``query``, newest first, with the total count."""

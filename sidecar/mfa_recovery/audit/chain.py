@@ -14,15 +14,25 @@ or slipped in without breaking the next link.
 This format is a contract with every row already written: migration 0004 chained the rows that predate it with
 these functions, and :func:`verify_chain` recomputes them. Changing it would make every stored hash "changed".
 
-What the chain proves: a row changed, removed or inserted by someone who did not also recompute every later hash
-is found. It holds no secret, so someone with write access to the database who rewrites the whole chain from the
-changed row on, or removes rows from its end, is not found by the chain alone; note the last row's id and hash
-(``mfa-recovery audit verify`` prints them) somewhere else to detect that too.
+Keyed rows. Since the audit key exists (``MFA_RECOVERY_AUDIT_KEY``, apart from the code pepper), every new row is
+hashed with ``hmac_sha256(key, same bytes)`` and says so (``hash_scheme`` = :data:`KEYED`); rows from before keep
+their plain links (``hash_scheme`` NULL). Once a keyed row appears, every later row must be keyed.
+
+What the chain proves, against whom:
+
+- someone who can write the database but does not hold the audit key cannot change, remove or insert any keyed
+  row without the break being found: they cannot compute a keyed hash, and a plain row after a keyed one is itself
+  a break;
+- nobody can cut rows off the end, or (with the key, or for the plain rows from before the key) rewrite the chain
+  from some row on, without changing the **head** (the last row's id and hash). Keep the head outside the database
+  (``mfa-recovery audit verify`` prints it; the admin API shows it); ``audit verify --expect-head ID:HASH`` checks
+  that the chain still runs through it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +41,9 @@ from typing import Any
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first row."""
+
+KEYED = "hmac-sha256"
+"""The ``hash_scheme`` of a row hashed with the audit key."""
 
 HASHED_FIELDS = (
     "id",
@@ -52,6 +65,28 @@ CHANGED = "changed"  # the row's contents do not give its stored hash
 MISSING = "missing"  # rows before this one are gone (its prev_hash names a row that is not there)
 OUT_OF_PLACE = "out_of_place"  # the row does not chain onto the row before it
 UNCHAINED = "unchained"  # the row has no hash at all
+UNKEYED = "unkeyed"  # a plain row after a keyed one: written by someone without the audit key
+NOT_THE_HEAD = "not_the_head"  # the chain no longer runs through the head kept elsewhere
+CUT = "cut"  # the chain ends before the head kept elsewhere: events were removed from its end
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last row's id and hash, as an operator keeps it outside the database (``ID:HASH``)."""
+
+    id: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """``ID:HASH``; raises ``ValueError`` saying what is wrong."""
+        number, _, digest = text.strip().partition(":")
+        if not number.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"a head is ID:HASH (a number, a colon, 64 lowercase hex digits), got {text!r}")
+        return cls(int(number), digest)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -68,10 +103,13 @@ def canonical_json(row: Mapping[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
-    """The hash of ``row`` chained onto ``prev_hash`` (None only behind a row that has no hash itself)."""
+def chain_hash(prev_hash: str | None, row: Mapping[str, Any], key: bytes | None = None) -> str:
+    """The hash of ``row`` chained onto ``prev_hash`` (None only behind a row that has no hash itself): keyed with
+    ``key`` (HMAC-SHA256), or plain SHA-256 for the rows from before the audit key."""
     data = (prev_hash or "").encode("ascii") + canonical_json(row).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -102,18 +140,40 @@ class VerifyResult:
         return None if self.broken is None else self.broken.row_id
 
 
-def verify_chain(rows: Iterable[Mapping[str, Any]]) -> VerifyResult:
-    """Check ``rows`` (in id order, each with the :data:`HASHED_FIELDS`, ``prev_hash`` and ``hash``); stop at the
+def verify_chain(rows: Iterable[Mapping[str, Any]], key: bytes, expect_head: Head | None = None) -> VerifyResult:
+    """Check ``rows`` (in id order, each with the :data:`HASHED_FIELDS`, ``prev_hash``, ``hash`` and
+    ``hash_scheme``) with the audit ``key``, and that the chain still runs through ``expect_head``; stop at the
     first break."""
     checked = 0
     previous: Mapping[str, Any] | None = None
+    keyed_seen = False
     for row in rows:
-        broken = _check(row, previous)
+        keyed = row.get("hash_scheme") == KEYED
+        if keyed_seen and not keyed and row["hash"] is not None:
+            return _result(checked, previous, ChainBreak(
+                row["id"], UNKEYED, f"event {row['id']} is not keyed although events before it are: it was written "
+                "by someone without the audit key",
+            ))  # fmt: skip
+        keyed_seen = keyed_seen or keyed
+        broken = _check(row, previous, key if keyed else None) or _off_head(row, expect_head)
         if broken is not None:
             return _result(checked, previous, broken)
         checked += 1
         previous = row
+    if expect_head is not None and (previous is None or previous["id"] < expect_head.id):
+        return _result(checked, previous, ChainBreak(
+            expect_head.id, CUT, f"the chain ends before event {expect_head.id}, the head kept elsewhere: events "
+            "were removed from its end",
+        ))  # fmt: skip
     return _result(checked, previous, None)
+
+
+def _off_head(row: Mapping[str, Any], head: Head | None) -> ChainBreak | None:
+    if head is None or row["id"] != head.id or hmac.compare_digest(row["hash"], head.hash):
+        return None
+    return ChainBreak(
+        row["id"], NOT_THE_HEAD, f"event {row['id']} is not the head kept elsewhere: the chain was rewritten up to it"
+    )
 
 
 def _result(checked: int, last: Mapping[str, Any] | None, broken: ChainBreak | None) -> VerifyResult:
@@ -122,11 +182,11 @@ def _result(checked: int, last: Mapping[str, Any] | None, broken: ChainBreak | N
     return VerifyResult(checked, last["id"], last["hash"], broken)
 
 
-def _check(row: Mapping[str, Any], previous: Mapping[str, Any] | None) -> ChainBreak | None:
+def _check(row: Mapping[str, Any], previous: Mapping[str, Any] | None, key: bytes | None) -> ChainBreak | None:
     row_id = row["id"]
     if row["hash"] is None:
         return ChainBreak(row_id, UNCHAINED, f"event {row_id} has no hash: it was written outside the chain")
-    if chain_hash(row["prev_hash"], row) != row["hash"]:
+    if not hmac.compare_digest(chain_hash(row["prev_hash"], row, key), row["hash"]):
         return ChainBreak(row_id, CHANGED, f"event {row_id} was changed: its contents no longer give its stored hash")
     if previous is None:
         if row["prev_hash"] != GENESIS:

@@ -34,7 +34,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, sel
 from .. import plain_text
 from ..caller import Caller
 from ..store.tables import audit_events
-from .chain import GENESIS, VerifyResult, as_utc, chain_hash, verify_chain
+from .chain import GENESIS, KEYED, Head, VerifyResult, as_utc, chain_hash, verify_chain
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +121,11 @@ class AuditEvent:
 
 
 class AuditLog:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], key: bytes) -> None:
+        """``key``: the audit key every new row's hash is keyed with (never the code pepper)."""
         self._engine = engine
         self._clock = clock
+        self._key = key
 
     def record(
         self,
@@ -147,7 +149,7 @@ class AuditLog:
         so keep it short: no hashing of codes, no network."""
         with self._engine.connect() as conn:
             _lock_chain(conn)
-            transaction = AuditedTransaction(conn, self._clock)
+            transaction = AuditedTransaction(conn, self._clock, self._key)
             try:
                 yield transaction
             except BaseException:
@@ -232,21 +234,30 @@ class AuditLog:
             rows = conn.execute(select(audit_events).where(c.id.in_(newest)))
             return {row.subject: AuditEvent.from_row(row._mapping) for row in rows}
 
-    def verify(self) -> VerifyResult:
-        """Walk the whole chain in id order; the result names the first row that breaks it, and why."""
+    def verify(self, expect_head: Head | None = None) -> VerifyResult:
+        """Walk the whole chain in id order (and check it runs through ``expect_head``); the result names the first
+        row that breaks it, and why."""
         query = select(audit_events).order_by(audit_events.c.id)
         with self._engine.connect() as conn:
             rows = conn.execution_options(yield_per=VERIFY_BATCH).execute(query)
-            return verify_chain(row._mapping for row in rows)
+            return verify_chain((row._mapping for row in rows), self._key, expect_head)
+
+    def head(self) -> Head | None:
+        """The last row's id and hash, to be kept outside the database; None for an empty trail."""
+        query = select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+        with self._engine.connect() as conn:
+            last = conn.execute(query).first()
+        return None if last is None or last.hash is None else Head(last.id, last.hash)
 
 
 class AuditedTransaction:
     """An open transaction of :meth:`AuditLog.transaction`: an :class:`Auditor` whose rows commit with whatever
     else is done on ``connection``."""
 
-    def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
+    def __init__(self, connection: Connection, clock: Callable[[], datetime], key: bytes) -> None:
         self._connection = connection
         self._clock = clock
+        self._key = key
         self._appended: list[dict[str, Any]] = []
 
     @property
@@ -286,7 +297,8 @@ class AuditedTransaction:
             "ip": _storable(ip),
             "user_agent": _storable(user_agent),
         }
-        conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=chain_hash(prev_hash, row)))
+        keyed_hash = chain_hash(prev_hash, row, self._key)
+        conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=keyed_hash, hash_scheme=KEYED))
         if conn.dialect.name == "postgresql":
             # Keep the id sequence in step, for anything that inserts without an id (e.g. after a downgrade).
             conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": row["id"]})

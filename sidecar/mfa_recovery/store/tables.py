@@ -158,6 +158,8 @@ audit_events = Table(
     # those). The table is append-only: triggers refuse UPDATE and DELETE.
     Column("prev_hash", String(64), nullable=True),
     Column("hash", String(64), nullable=True),
+    # How ``hash`` was made: "hmac-sha256" (keyed with the audit key); NULL for rows from before the key existed.
+    Column("hash_scheme", String(16), nullable=True),
     Index("uq_audit_events_prev_hash", "prev_hash", unique=True),  # no two rows chain onto the same one
     Index("ix_audit_events_realm_id", "realm", "id"),
     Index("ix_audit_events_realm_subject_id", "realm", "subject", "id"),

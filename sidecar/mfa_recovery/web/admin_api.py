@@ -156,6 +156,12 @@ def audit(realm: str) -> Response:
     return jsonify(admin_json.audit_page(services().audit_trail.search(call, realm, query)))
 
 
+@bp.get("/realms/<realm>/audit/head")
+def audit_head(realm: str) -> Response:
+    head = services().audit_trail.head(read.admin_call(realm), realm)
+    return jsonify({"id": head.id if head else None, "hash": head.hash if head else None})
+
+
 # -- description ---------------------------------------------------------------------------------------------------
 
 

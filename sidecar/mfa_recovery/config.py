@@ -38,7 +38,7 @@ EMPLOYEE_LINK_FIELDS = frozenset({"realm", "user_id"})
 # Not admin-cli or the admin console: Keycloak gives them lightweight access tokens, which name no user.
 DEFAULT_ADMIN_CLIENTS = ("mfa-recovery-admin",)
 
-# Admin web UI (issue 7): the client administrators sign in with, and the sidecar as browsers reach it.
+# Admin web UI: the client administrators sign in with, and the sidecar as browsers reach it.
 DEFAULT_ADMIN_UI_CLIENT_ID = "mfa-recovery-admin"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8081"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

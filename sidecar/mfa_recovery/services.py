@@ -92,7 +92,7 @@ class Services:
     backup_email: BackupEmailSetup
     email_sign_in: EmailCodeSignIn
     supervisor: SupervisorService
-    # Admin API (issue 6)
+    # Admin API
     admin_tokens: AdminTokenVerifier
     admin_keycloak: KeycloakAccess  # Keycloak as an administrator (the admin UI reads ``access`` of a user)
     employees: Employees

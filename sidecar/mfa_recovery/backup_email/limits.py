@@ -1,4 +1,4 @@
-"""The numbers of the mailed codes, in one place (docs/architecture.md, issue 5)."""
+"""The numbers of the mailed codes, in one place (docs/architecture.md, "Backup email")."""
 
 from __future__ import annotations
 

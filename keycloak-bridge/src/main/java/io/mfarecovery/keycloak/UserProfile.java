@@ -8,7 +8,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.UserModel;
 
 /**
- * The {@code profile} of the calls that send mail (docs/architecture.md, issue 5): what the sidecar needs for the
+ * The {@code profile} of the calls that send mail (docs/architecture.md): what the sidecar needs for the
  * language and greeting of its mails and to refuse a backup address equal to the primary one. Realm and user
  * still come only from the bridge token.
  */

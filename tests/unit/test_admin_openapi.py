@@ -65,6 +65,7 @@ def test_the_description_names_its_parameters_and_errors() -> None:
     for path, item in document["paths"].items():
         named = set(re.findall(r"{(\w+)}", path))
         for method, operation in item.items():
+            assert {"414", "431"} <= set(operation["responses"]), (method, path)  # gunicorn's, in JSON
             refs = {p.get("$ref", "").rsplit("/", 1)[-1] for p in operation.get("parameters", [])}
             assert named <= refs, (method, path)
             if path.startswith(PREFIX + "/realms/"):

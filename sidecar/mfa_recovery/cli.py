@@ -30,6 +30,11 @@ from .services import Services, build_services, keycloak_directory
 from .store import migrate
 
 EXIT_USAGE = 2
+# The limits of a request that gunicorn enforces before the application sees it (bytes of the request line, of
+# one header field line, and the number of header fields): gunicorn's defaults, held fixed.
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELD_SIZE = 8190
+LIMIT_REQUEST_FIELDS = 100
 
 
 class UserDirectory(Protocol):
@@ -489,6 +494,12 @@ def serve(ctx: CliContext, host: str, port: int, bridge_port: int | None, worker
         "--workers", str(workers),
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
+        # gunicorn's own limits of a request, named so that no change of its defaults loosens them; its refusals
+        # (414, 431) come back as the API's JSON errors from this worker (web/gunicorn_worker.py).
+        "--worker-class", "mfa_recovery.web.gunicorn_worker.JsonRefusalWorker",
+        "--limit-request-line", str(LIMIT_REQUEST_LINE),
+        "--limit-request-field_size", str(LIMIT_REQUEST_FIELD_SIZE),
+        "--limit-request-fields", str(LIMIT_REQUEST_FIELDS),
     ]  # fmt: skip
     if settings.bridge_port is not None:
         # One gunicorn, two TCP listeners; the app tells them apart by the accepted socket (web/listeners.py).

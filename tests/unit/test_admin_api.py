@@ -422,6 +422,21 @@ def test_bad_revoke_bodies_are_400(admin: AdminHarness, body: object) -> None:
     assert admin.services.backup_codes.remaining(REALM, USER_ID) == 10
 
 
+@pytest.mark.parametrize("path", [CODES, EMAIL])
+@pytest.mark.parametrize("reason", ["", "   ", "\u2003"])
+def test_a_reason_sent_empty_or_blank_is_400_and_changes_nothing(admin: AdminHarness, path: str, reason: str) -> None:
+    admin.services.backup_codes.issue(REALM, USER_ID, 10)
+    assert_error(admin.send("DELETE", path, {"reason": reason}), 400, "bad_request")
+    assert admin.services.backup_codes.remaining(REALM, USER_ID) == 10
+    assert audit_rows(admin, "admin.revoke_backup_codes") == audit_rows(admin, "admin.remove_backup_email") == []
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": None}])
+def test_a_reason_left_out_or_null_is_no_reason(admin: AdminHarness, body: dict) -> None:
+    assert admin.send("DELETE", CODES, body).status_code == 200
+    assert admin.send("DELETE", EMAIL, body).status_code == 200
+
+
 def test_revoking_for_an_unknown_user_is_404(admin: AdminHarness) -> None:
     assert_error(admin.send("DELETE", f"{API}/employees/ghost/backup-codes"), 404, "not_found")
 
@@ -476,7 +491,11 @@ def test_reading_the_audit_trail(admin: AdminHarness, clock: FakeClock) -> None:
     assert admin.get(f"{API}/audit?first=4").json["events"][0]["subject"] == ANNA
 
 
-@pytest.mark.parametrize("query", ["since=yesterday", "until=2025-13-01", "max=0", "first=-3", "actor=" + "a" * 256])
+@pytest.mark.parametrize(
+    "query",
+    ["since=yesterday", "until=2025-13-01", "max=0", "first=-3", "actor=" + "a" * 256,
+     "until=", "since=", "since=%20%20", "first=", "max="],
+)  # fmt: skip
 def test_bad_audit_queries_are_400(admin: AdminHarness, query: str) -> None:
     assert_error(admin.get(f"{API}/audit?{query}"), 400, "bad_request")
 

@@ -95,7 +95,7 @@ def disable_mfa(realm: str, user_id: str) -> Response:
 def revoke_backup_codes(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
     values = read.body(optional=True)
-    done = services().mfa_actions.revoke_backup_codes(call, realm, read.user_id(user_id), values.get("reason"))
+    done = services().mfa_actions.revoke_backup_codes(call, realm, read.user_id(user_id), read.optional_reason(values))
     changed = done.codes_revoked or done.markers_removed
     return jsonify(
         {
@@ -110,7 +110,7 @@ def revoke_backup_codes(realm: str, user_id: str) -> Response:
 def remove_backup_email(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
     values = read.body(optional=True)
-    done = services().mfa_actions.remove_backup_email(call, realm, read.user_id(user_id), values.get("reason"))
+    done = services().mfa_actions.remove_backup_email(call, realm, read.user_id(user_id), read.optional_reason(values))
     return jsonify(
         {
             "result": "removed" if done.removed or done.codes_ended else "unchanged",

@@ -55,6 +55,15 @@ def body(*, optional: bool = False) -> dict[str, Any]:
     return json_object()
 
 
+def optional_reason(values: dict[str, Any]) -> Any:
+    """The ``reason`` of a call whose reason may be left out (absent or null); sent, it must say something: an empty
+    or blank one is refused, as the description's ``Reason`` says. The rest is checked by ``inputs.reason``."""
+    value = values.get("reason")
+    if isinstance(value, str) and not value.strip():
+        raise ApiError(400, "reason must not be empty; leave it out to give none")
+    return value
+
+
 def boolean(values: dict[str, Any], name: str, default: bool | None = None) -> bool:
     value = values.get(name, default)
     if not isinstance(value, bool):
@@ -63,8 +72,9 @@ def boolean(values: dict[str, Any], name: str, default: bool | None = None) -> b
 
 
 def integer(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
+    """An optional integer from the query; present, it must be one (``first=`` is no integer)."""
+    raw = request.args.get(name)
+    if raw is None:
         return default
     if not DIGITS.match(raw) or not lo <= int(raw) <= hi:
         raise ApiError(400, f"{name} must be an integer from {lo} to {hi}")
@@ -82,12 +92,13 @@ def text(name: str, max_length: int) -> str | None:
 
 
 def moment(name: str) -> datetime | None:
-    """An optional ISO 8601 date-time from the query (UTC when it names no offset)."""
-    raw = text(name, 64)
-    if raw is None:
+    """An optional ISO 8601 date-time from the query (UTC when it names no offset); present, it must be one
+    (``until=`` is no date-time)."""
+    if name not in request.args:
         return None
+    raw = text(name, 64)
     try:
-        value = datetime.fromisoformat(raw)
+        value = datetime.fromisoformat(raw or "")
     except ValueError:
         raise ApiError(400, f"{name} must be an ISO 8601 date-time, e.g. 2025-11-25T14:03:00Z") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)

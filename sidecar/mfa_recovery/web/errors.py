@@ -15,7 +15,9 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    414: "uri_too_long",  # answered by gunicorn_worker, before the application
     415: "unsupported_media_type",
+    431: "header_fields_too_large",  # likewise
     500: "internal_error",
     503: "unavailable",
 }

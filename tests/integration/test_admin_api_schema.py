@@ -1,0 +1,153 @@
+"""The admin API against its OpenAPI description, on the real stack: schemathesis generates requests from the
+description and checks every answer (no 5xx; a documented status, content type, body and headers; invalid input
+refused), as a realm administrator made by the test. Calls that change something reach only this test's own
+employees (every ``{user_id}`` is one of them) and the realm's policy, which is put back afterwards. Also:
+gunicorn's own refusals of an oversized request line or header fields come back as the API's JSON errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import json
+import socket
+import sys
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from mfa_recovery.web.admin_api import spec
+from tests.support.employees import REALM
+
+EMPLOYEES = 3
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+# Small per operation, reproducible, and nothing written into the repository (no example database).
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    # One administrator and one set of employees for all the cases of an operation: the fixture is meant to be shared.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    print_blob=True,
+)
+CALLS: Counter[str] = Counter()  # cases sent, by mode: the test's report at the end of the module
+STATUSES: Counter[str] = Counter()  # answers, by operation and status
+
+
+PLACEHOLDERS = [f"employee-{n}" for n in range(EMPLOYEES)]  # stand for this test's employees until it runs
+
+
+@pytest.fixture
+def target(administrator, admin_api, new_employee, restore_policy) -> Iterator[dict]:
+    """A realm administrator's bearer token and this test's own employees (by placeholder). Afterwards MFA is not
+    forced (through the API, so the sidecar drops its snapshot) and the realm's settings are as they were
+    (``restore_policy``)."""
+    api = admin_api(administrator("realm-admin"))
+    ids = {placeholder: new_employee().user_id for placeholder in PLACEHOLDERS}
+    yield {"headers": {"Authorization": f"Bearer {api.bearer}"}, "ids": ids}
+    admin_api(administrator("realm-admin")).set_policy(False, "schema test: put back")
+
+
+def described(mode: GenerationMode):
+    """The description as schemathesis reads it, with ``{realm}`` the test realm and ``{user_id}`` one of the
+    placeholders: a valid call can only reach this test's employees. Invalid ones (``mode`` negative) may name
+    other values, which no user has."""
+    document = copy.deepcopy(spec())
+    parameters = document["components"]["parameters"]
+    parameters["realm"]["schema"] = {"type": "string", "enum": [REALM]}
+    parameters["user_id"]["schema"] = {"type": "string", "enum": PLACEHOLDERS}
+    schema = schemathesis.openapi.from_dict(document)
+    schema.config.generation.update(modes=[mode])
+    return schema
+
+
+def send(case, sidecar, target, checks):
+    """The case with its placeholder replaced by the employee's id, sent to the test sidecar and checked."""
+    user_id = (case.path_parameters or {}).get("user_id")
+    if user_id in target["ids"]:
+        case.path_parameters["user_id"] = target["ids"][user_id]
+    response = case.call(base_url=sidecar.url, headers=target["headers"])
+    STATUSES[f"{case.operation.label} {response.status_code}"] += 1
+    case.validate_response(response, checks=checks, headers=target["headers"])
+
+
+positive = described(GenerationMode.POSITIVE)
+negative = described(GenerationMode.NEGATIVE).include(path_regex="/realms/")  # the description takes no input
+
+
+@positive.parametrize()
+@SETTINGS
+def test_valid_requests_get_described_answers(case, sidecar, target):
+    send(case, sidecar, target, CHECKS)
+    CALLS["positive"] += 1
+
+
+@negative.parametrize()
+@SETTINGS
+def test_invalid_requests_are_refused_as_described(case, sidecar, target):
+    send(case, sidecar, target, [*CHECKS, negative_data_rejection])
+    CALLS["negative"] += 1
+
+
+def test_cases_were_sent():
+    """Runs after the two above: a few hundred cases in all, both kinds."""
+    print(f"schemathesis cases: {dict(CALLS)}", file=sys.stderr)
+    print("\n".join(f"  {key}: {count}" for key, count in sorted(STATUSES.items())), file=sys.stderr)
+    assert CALLS["positive"] >= 100 and CALLS["negative"] >= 50, CALLS
+    answered = {key.rsplit(" ", 1)[0] for key in STATUSES if key.endswith(" 200")}
+    assert answered == {operation.ok().label for operation in positive.get_all_operations()}  # each did its work
+
+
+# -- gunicorn's refusals --------------------------------------------------------------------------------------------
+
+
+def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``request`` as it is and read the answer (gunicorn closes the connection after a refusal)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        response = http.client.HTTPResponse(conn)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+@pytest.mark.parametrize(
+    ("request_line", "headers", "status", "error"),
+    [
+        ("GET /admin/v1/realms/acme/employees?search=" + "a" * 4100 + " HTTP/1.1", "", 414, "uri_too_long"),
+        ("GET /admin/v1/realms/acme/employees HTTP/1.1", "X-Big: " + "b" * 8200 + "\r\n", 431,
+         "header_fields_too_large"),
+        ("GET /admin/v1/realms/acme/employees HTTP/1.1", "".join(f"X-H{i}: v\r\n" for i in range(101)), 431,
+         "header_fields_too_large"),
+    ],
+)  # fmt: skip
+def test_gunicorns_refusals_are_json_errors(sidecar, request_line, headers, status, error):
+    request = f"{request_line}\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode()
+    got, response_headers, body = raw_request(sidecar.port, request)
+    assert got == status
+    assert response_headers["content-type"] == "application/json"
+    assert json.loads(body)["error"] == error and json.loads(body)["message"]
+
+
+def test_requests_within_the_limits_reach_the_api(sidecar):
+    line = "GET /admin/v1/realms/acme/employees?search=" + "a" * 3900 + " HTTP/1.1"
+    status, _, body = raw_request(sidecar.port, f"{line}\r\nHost: 127.0.0.1\r\nX-Big: {'b' * 8000}\r\n\r\n".encode())
+    assert status == 401 and json.loads(body)["error"] == "invalid_token"  # the application answered

@@ -1,4 +1,4 @@
-"""Bridge API, the backup email (contract version 1, issue 5): sign-in codes by mail, and setting up the address."""
+"""Bridge API, the backup email (contract version 1): sign-in codes by mail, and setting up the address."""
 
 from __future__ import annotations
 

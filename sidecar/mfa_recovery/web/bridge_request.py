@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
-# The profile's fields and their longest allowed value (docs/architecture.md, issue 5).
+# The profile's fields and their longest allowed value (docs/architecture.md, the bridge contract).
 PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
 
 

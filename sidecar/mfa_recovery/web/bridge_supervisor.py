@@ -1,4 +1,4 @@
-"""Bridge API, "I have neither" (contract version 1, issue 5): the supervisor, and a notice asking for help."""
+"""Bridge API, "I have neither" (contract version 1): the supervisor, and a notice asking for help."""
 
 from __future__ import annotations
 

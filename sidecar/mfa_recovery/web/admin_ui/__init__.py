@@ -1,4 +1,4 @@
-"""The admin web UI (issue 7): server-rendered pages under ``/ui/realms/<realm>/…`` for realm administrators,
+"""The admin web UI: server-rendered pages under ``/ui/realms/<realm>/…`` for realm administrators,
 signed in with Keycloak (authorization code + PKCE), working without JavaScript.
 
 Every action goes through the admin API's domain services with the administrator's own access token, so

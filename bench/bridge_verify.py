@@ -159,6 +159,7 @@ class Sidecar:
             MFA_RECOVERY_CODE_PEPPER=self.pepper,
             # Wrong codes are the point of the exercise: keep the per-user limit out of the way.
             MFA_RECOVERY_FAILURE_LIMIT="1000",
+            MFA_RECOVERY_SOURCE_FAILURE_LIMIT="100000",  # every client calls from 127.0.0.1
         )
         return env
 

@@ -272,6 +272,12 @@ class Settings:
     failure_limit: int = 5
     failure_window_seconds: int = 900
     lockout_seconds: int = 900
+    # The same per source address (the IP Keycloak saw), across users: wrong codes in 15 minutes, codes mailed and
+    # supervisor notices in an hour. Keycloak must pass the client's address (--proxy-headers behind a proxy), or
+    # every request shares the proxy's and these limits hold everyone.
+    source_failure_limit: int = 20
+    source_mail_limit: int = 20
+    source_notice_limit: int = 10
     # Notification mails after a recovery sign-in.
     notifications_enabled: bool = True
     smtp_host: str | None = None
@@ -346,6 +352,9 @@ class Settings:
                 lambda: _int(environ, "FAILURE_WINDOW_SECONDS", 900, 1, 7 * 86400), 900
             ),
             lockout_seconds=problems.check(lambda: _int(environ, "LOCKOUT_SECONDS", 900, 1, 7 * 86400), 900),
+            source_failure_limit=problems.check(lambda: _int(environ, "SOURCE_FAILURE_LIMIT", 20, 1, 100000), 20),
+            source_mail_limit=problems.check(lambda: _int(environ, "SOURCE_MAIL_LIMIT", 20, 1, 100000), 20),
+            source_notice_limit=problems.check(lambda: _int(environ, "SOURCE_NOTICE_LIMIT", 10, 1, 100000), 10),
             notifications_enabled=problems.check(
                 lambda: _choice(environ, "NOTIFICATIONS", "on", ("on", "off")) == "on", False
             ),

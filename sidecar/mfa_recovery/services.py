@@ -153,7 +153,13 @@ def build_services(
         ),
         clock,
     )
-    sources = SourceLimits.in_store(engine, clock)
+    sources = SourceLimits.in_store(
+        engine,
+        clock,
+        failures=settings.source_failure_limit,
+        mails=settings.source_mail_limit,
+        notices=settings.source_notice_limit,
+    )
     attempts = AttemptLimits(failure_limiter, sources.failures)
     outbox = Outbox(engine, clock)
     mailer = Mailer(directory, SmtpOverrides.from_settings(settings), transport or send_promptly)

@@ -73,6 +73,11 @@ class StackConfig:
             MFA_RECOVERY_PUBLIC_URL=self.sidecar_url,
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
+            # Every test signs in from 127.0.0.1: the limits per source address would hold the whole run after a
+            # few tests. They are proven by tests/unit/test_source_limits.py.
+            MFA_RECOVERY_SOURCE_FAILURE_LIMIT="100000",
+            MFA_RECOVERY_SOURCE_MAIL_LIMIT="100000",
+            MFA_RECOVERY_SOURCE_NOTICE_LIMIT="100000",
             # The admin API accepts tokens of the realm's admin client and of the tests' own password-grant client.
             MFA_RECOVERY_ADMIN_CLIENTS=f"mfa-recovery-admin,{TEST_ADMIN_CLIENT}",
         )

@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from ..caller import Caller
 from .limiter import UNLOCKED, FailureLimiter, FailurePolicy, LockState
 
-SOURCE_FAILURES = FailurePolicy(limit=20, window_seconds=900, lockout_seconds=900)
-SOURCE_MAILS = FailurePolicy(limit=20, window_seconds=3600, lockout_seconds=3600)
-SOURCE_NOTICES = FailurePolicy(limit=10, window_seconds=3600, lockout_seconds=3600)
+# The windows; the limits are settings (MFA_RECOVERY_SOURCE_*_LIMIT, defaults 20, 20 and 10).
+FAILURE_WINDOW_SECONDS = 900
+SENDING_WINDOW_SECONDS = 3600
 
 
 def source_subject(what: str, address: str) -> str:
@@ -55,11 +55,20 @@ class SourceLimits:
     notices: SourceLimit  # notices to a supervisor
 
     @classmethod
-    def in_store(cls, engine: Engine, clock: Callable[[], datetime]) -> SourceLimits:
+    def in_store(
+        cls, engine: Engine, clock: Callable[[], datetime], *, failures: int, mails: int, notices: int
+    ) -> SourceLimits:
+        """Counted in the store; ``failures``, ``mails``, ``notices``: how many each address may have in its window
+        before it must wait as long as the window."""
+
+        def limit(count: int, window: int, what: str) -> SourceLimit:
+            policy = FailurePolicy(limit=count, window_seconds=window, lockout_seconds=window)
+            return SourceLimit(FailureLimiter(engine, policy, clock), what)
+
         return cls(
-            failures=SourceLimit(FailureLimiter(engine, SOURCE_FAILURES, clock), "failure"),
-            mails=SourceLimit(FailureLimiter(engine, SOURCE_MAILS, clock), "mail"),
-            notices=SourceLimit(FailureLimiter(engine, SOURCE_NOTICES, clock), "notice"),
+            failures=limit(failures, FAILURE_WINDOW_SECONDS, "failure"),
+            mails=limit(mails, SENDING_WINDOW_SECONDS, "mail"),
+            notices=limit(notices, SENDING_WINDOW_SECONDS, "notice"),
         )
 
 

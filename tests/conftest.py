@@ -36,7 +36,7 @@ def stack_config() -> StackConfig:
 @pytest.fixture(scope="session")
 def sidecar(stack_config: StackConfig) -> Iterator[SidecarProcess]:
     process = SidecarProcess(stack_config)
-    process.start()
+    process.start_afresh()
     yield process
     process.stop()
 

@@ -227,6 +227,14 @@ class SidecarProcess(SidecarServer):
         (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
         super().start()
 
+    def start_afresh(self) -> None:
+        """Start on an empty store: the run begins with no codes, limits or audit events of an earlier run (as
+        Keycloak starts on an empty database)."""
+        store = self.config.instance_dir / "sidecar" / "mfa-recovery.db"
+        for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+            path.unlink(missing_ok=True)
+        self.start()
+
 
 def _answers(url: str) -> bool:
     try:

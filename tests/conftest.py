@@ -51,13 +51,7 @@ def keycloak(stack_config: StackConfig, sidecar: SidecarProcess) -> Iterator[str
 
 @pytest.fixture(scope="session")
 def admin(keycloak: str, stack_config: StackConfig) -> KeycloakAdmin:
-    return KeycloakAdmin(
-        server_url=keycloak,
-        username=stack_config.admin_username,
-        password=stack_config.admin_password,
-        realm_name=REALM,
-        user_realm_name="master",
-    )
+    return stack_config.keycloak_admin(REALM)
 
 
 @pytest.fixture
@@ -134,13 +128,7 @@ def sign_in(keycloak: str) -> Callable[..., SignIn]:
 
 @pytest.fixture(scope="session")
 def master_admin(keycloak: str, stack_config: StackConfig) -> KeycloakAdmin:
-    return KeycloakAdmin(
-        server_url=keycloak,
-        username=stack_config.admin_username,
-        password=stack_config.admin_password,
-        realm_name="master",
-        user_realm_name="master",
-    )
+    return stack_config.keycloak_admin("master")
 
 
 @pytest.fixture(scope="session")

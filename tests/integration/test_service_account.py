@@ -39,20 +39,9 @@ def token(keycloak: str, realm: str, **form: str) -> str | None:
     return response.json()["access_token"] if response.status_code == 200 else None
 
 
-def keycloak_admin(keycloak: str, stack_config, realm: str) -> KeycloakAdmin:
-    """Keycloak's admin API on ``realm`` as the master realm's administrator."""
-    return KeycloakAdmin(
-        server_url=keycloak,
-        username=stack_config.admin_username,
-        password=stack_config.admin_password,
-        realm_name=realm,
-        user_realm_name="master",
-    )
-
-
 def realm_administrator(keycloak: str, stack_config, realm: str) -> str:
     """An administrator of ``realm`` (realm-management realm-admin); their access token."""
-    admin = keycloak_admin(keycloak, stack_config, realm)
+    admin = stack_config.keycloak_admin(realm)
     password = secrets.token_urlsafe(12)
     user_id = admin.create_user(
         {
@@ -107,12 +96,12 @@ def test_no_secret_an_administrator_of_another_realm_can_read_opens_this_realm(
                         timeout=10,
                     )
                     assert users.status_code in (401, 403), f"{name}@{realm} read acme's users"
-    acme_clients = keycloak_admin(keycloak, stack_config, REALM).get_clients()
+    acme_clients = stack_config.keycloak_admin(REALM).get_clients()
     assert SIDECAR_CLIENT not in [client["clientId"] for client in acme_clients], "no sidecar secret in acme either"
 
 
 def test_the_service_account_reads_only_the_realms_it_was_granted(keycloak, sidecar, stack_config, other_realm):
-    admin = keycloak_admin(keycloak, stack_config, other_realm)
+    admin = stack_config.keycloak_admin(other_realm)
     admin.create_user({"username": "dave", "enabled": True, "email": "dave@beta.example", "emailVerified": True})
 
     before = sidecar.cli("codes", "issue", "--realm", other_realm, "--user", "dave")

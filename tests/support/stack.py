@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from keycloak import KeycloakAdmin
 
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
 
@@ -50,6 +51,16 @@ class StackConfig:
     admin_ui_client_secret: str
     bridge_url: str  # the bridge API, for Keycloak only
     bridge_port: int
+
+    def keycloak_admin(self, realm: str) -> KeycloakAdmin:
+        """Keycloak's admin API on ``realm``, as the master realm's bootstrap administrator."""
+        return KeycloakAdmin(
+            server_url=self.keycloak_url,
+            username=self.admin_username,
+            password=self.admin_password,
+            realm_name=realm,
+            user_realm_name="master",
+        )
 
     @property
     def answer_key_file(self) -> Path:

@@ -72,22 +72,27 @@ def bridge_issuer(clock: FakeClock) -> BridgeIssuer:
 
 
 @pytest.fixture
-def services(
-    settings: Settings,
+def wiring(
     clock: FakeClock,
     fast_hasher: CodeHasher,
     directory: FakeDirectory,
     outgoing: FakeTransport,
     bridge_issuer: BridgeIssuer,
-) -> Services:
-    svc = build_services(
-        settings,
-        clock=clock,
-        hasher=fast_hasher,
-        directory=directory,
-        transport=outgoing,
-        realm_keys=bridge_issuer.realm_keys(),
-    )
+) -> dict[str, Any]:
+    """What the unit tests put in place of the real clock, hasher, Keycloak and SMTP, for ``build_services`` and
+    ``create_app`` alike."""
+    return {
+        "clock": clock,
+        "hasher": fast_hasher,
+        "directory": directory,
+        "transport": outgoing,
+        "realm_keys": bridge_issuer.realm_keys(),
+    }
+
+
+@pytest.fixture
+def services(settings: Settings, wiring: dict[str, Any]) -> Iterator[Services]:
+    svc = build_services(settings, **wiring)
     yield svc
     svc.engine.dispose()
 
@@ -113,22 +118,8 @@ def smtp_server() -> Iterator[MailSink]:
 
 
 @pytest.fixture
-def app(
-    settings: Settings,
-    clock: FakeClock,
-    fast_hasher: CodeHasher,
-    directory: FakeDirectory,
-    outgoing: FakeTransport,
-    bridge_issuer: BridgeIssuer,
-) -> Iterator[Flask]:
-    app = create_app(
-        settings,
-        clock=clock,
-        hasher=fast_hasher,
-        directory=directory,
-        transport=outgoing,
-        realm_keys=bridge_issuer.realm_keys(),
-    )
+def app(settings: Settings, wiring: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(settings, **wiring)
     yield app
     app.extensions["mfa_recovery"].engine.dispose()
 

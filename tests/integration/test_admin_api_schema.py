@@ -28,7 +28,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from mfa_recovery.web.admin_api import spec
+from mfa_recovery.web import openapi
 from tests.support.employees import REALM
 
 EMPLOYEES = 3
@@ -71,7 +71,7 @@ def described(mode: GenerationMode):
     """The description as schemathesis reads it, with ``{realm}`` the test realm and ``{user_id}`` one of the
     placeholders: a valid call can only reach this test's employees. Invalid ones (``mode`` negative) may name
     other values, which no user has."""
-    document = copy.deepcopy(spec())
+    document = copy.deepcopy(openapi.document(openapi.ADMIN))
     parameters = document["components"]["parameters"]
     parameters["realm"]["schema"] = {"type": "string", "enum": [REALM]}
     parameters["user_id"]["schema"] = {"type": "string", "enum": PLACEHOLDERS}

@@ -12,7 +12,7 @@ from flask import Flask
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
-from mfa_recovery.web.admin_api import spec
+from mfa_recovery.web import openapi
 
 from .support import REALM, USER_ID, FakeClock
 from .test_admin_support import AdminHarness, close, make_harness
@@ -26,6 +26,10 @@ def admin(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iter
     harness = make_harness(settings, clock, fast_hasher)
     yield harness
     close(harness)
+
+
+def spec() -> dict[str, Any]:
+    return openapi.document(openapi.ADMIN)
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:

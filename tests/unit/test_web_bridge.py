@@ -9,13 +9,13 @@ from flask.testing import FlaskClient
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
-from mfa_recovery.web.refusals import RefusalLog
+from mfa_recovery.web.bridge.refusals import RefusalLog
 
 from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"
-REFUSALS_LOGGER = "mfa_recovery.web.refusals"
+REFUSALS_LOGGER = "mfa_recovery.web.bridge.refusals"
 
 
 def no_traceback(response: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -46,3 +49,14 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
     return engine
+
+
+def is_reachable(engine: Engine) -> bool:
+    """Whether the store answers a trivial query now; any failure is logged and reads as "no"."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any store failure means "not reachable"
+        logger.exception("the store does not answer")
+        return False
+    return True

@@ -17,13 +17,13 @@ from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
 from ..realm_keys import RealmKeyCache
 from ..services import Directory, build_services, utc_now
-from . import admin_api, admin_ui, bridge, bridge_email, bridge_supervisor
+from . import admin_api, admin_ui, bridge
 from .admin_ui.oidc import OidcClient
-from .answer_signature import sign_bridge_answer
+from .bridge.answer_signature import sign_bridge_answer
+from .bridge.refusals import EXTENSION as REFUSALS
+from .bridge.refusals import RefusalLog
 from .errors import register_error_handlers
 from .listeners import ListenerSplit, keep_to_listener
-from .refusals import EXTENSION as REFUSALS
-from .refusals import RefusalLog
 
 MAX_CONTENT_LENGTH = 16 * 1024
 
@@ -70,7 +70,7 @@ def create_app(
     app.before_request(keep_to_listener)
     if settings.bridge_port is not None:
         app.wsgi_app = ListenerSplit(app.wsgi_app, settings.bridge_port)  # type: ignore[method-assign]
-    for blueprint in (bridge.bp, bridge_email.bp, bridge_supervisor.bp, admin_api.bp):
+    for blueprint in (*bridge.BLUEPRINTS, admin_api.bp):
         app.register_blueprint(blueprint)
     admin_ui.register(app, services, oidc=admin_ui_oidc)
     # Flask runs after_request hooks in reverse order of registration: the signature, registered first, sees the

@@ -20,8 +20,8 @@ from flask import abort, request
 LISTENER = "mfa_recovery.listener"  # an environ key no request header can set (headers become HTTP_*)
 BRIDGE = "bridge"
 MAIN = "main"
-BRIDGE_BLUEPRINTS = frozenset({"bridge", "bridge_email", "bridge_supervisor"})
-HEALTH_ENDPOINT = "bridge.healthz"
+BRIDGE_BLUEPRINTS = frozenset({"bridge_backup_codes", "bridge_email", "bridge_supervisor"})
+HEALTH_BLUEPRINT = "health"  # answers on both listeners
 BRIDGE_PREFIX = "/bridge/"
 _NOT_FOUND = json.dumps({"error": "not_found", "message": "not found"}).encode()
 
@@ -63,11 +63,13 @@ def keep_to_listener() -> None:
     listener = request.environ.get(LISTENER)
     if listener is None:
         return
+    if request.blueprint == HEALTH_BLUEPRINT:
+        return
     bridge_route = request.blueprint in BRIDGE_BLUEPRINTS
     if listener == BRIDGE:
         # Unmatched /bridge/ paths keep their own 404 or 405.
         unmatched_bridge_path = request.url_rule is None and request.path.startswith(BRIDGE_PREFIX)
         if not (bridge_route or unmatched_bridge_path):
             abort(404)
-    elif request.path.startswith(BRIDGE_PREFIX) or (bridge_route and request.endpoint != HEALTH_ENDPOINT):
+    elif request.path.startswith(BRIDGE_PREFIX) or bridge_route:
         abort(404)

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ...admin.errors import InvalidToken
 from ...admin.identity import MASTER_REALM, AdminCall, Administrator
 from ...config import is_loopback_http
-from ..bridge_request import request_client, services
+from ..context import request_client, services
 from . import csrf
 from .oidc import OidcClient, TokenRefused, Tokens
 from .sessions import COOKIE_NAME, COOKIE_PATH, SqlUiSessions, UiSession

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from werkzeug.wrappers import Response
 
-from ..admin_request import realm_name
+from ..context import realm_name
 from . import auth
 
 bp = Blueprint("admin_ui", __name__, url_prefix="/ui", template_folder="templates", static_folder="static")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...admin.errors import Forbidden
 from ...admin.identity import AdminCall
 from ...admin.trail import AuditQuery
-from ..bridge_request import services
+from ..context import services
 from . import auth, forms
 from .blueprint import bp
 from .forms import FieldError

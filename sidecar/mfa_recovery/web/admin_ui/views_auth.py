@@ -12,7 +12,7 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ...admin.errors import InvalidToken
-from ..bridge_request import services
+from ..context import services
 from . import auth
 from .blueprint import bp
 from .oidc import TokenRefused, Tokens

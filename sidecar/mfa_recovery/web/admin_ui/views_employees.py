@@ -16,8 +16,8 @@ from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
 from ...admin.keycloak_as_admin import CONFIGURE_TOTP, Representation, may_manage
 from ...services import Services
-from ..admin_request import user_id as valid_user_id
-from ..bridge_request import services
+from ..context import services
+from ..context import user_id as valid_user_id
 from . import auth, forms
 from .blueprint import bp
 from .pages import flash, pager, redirect_to, render

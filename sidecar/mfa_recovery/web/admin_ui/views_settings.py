@@ -12,7 +12,7 @@ from ...admin.errors import InvalidInput, NoMfaStep
 from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
 from ...realm_options.options import CODE_COUNT_MAX, CODE_COUNT_MIN, SETUP_PROMPTS, InvalidRealmOptions
-from ..bridge_request import services
+from ..context import services
 from . import auth, forms
 from .blueprint import bp
 from .forms import FieldError

@@ -3,30 +3,24 @@ in which language). Every refusal is an :class:`ApiError` with a JSON body; noth
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from flask import current_app, g, request
 
-from .. import plain_text
-from ..bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken
-from ..caller import NO_PROFILE, Caller, Profile
-from ..services import Services
-from .errors import ApiError
+from ... import plain_text
+from ...bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken
+from ...caller import NO_PROFILE, Caller, Profile
+from ...services import Services
+from ..context import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, client_detail, json_object, services
+from ..errors import ApiError
 from .refusals import EXTENSION as REFUSALS
 from .refusals import RefusalLog
 
 logger = logging.getLogger(__name__)
 
-MAX_IP_LENGTH = 255
-MAX_USER_AGENT_LENGTH = 512
 # The profile's fields and their longest allowed value (docs/architecture.md, the bridge contract).
 PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
-
-
-def services() -> Services:
-    return current_app.extensions["mfa_recovery"]
 
 
 def _authenticate(svc: Services) -> BridgeClaims:
@@ -44,31 +38,8 @@ def _authenticate(svc: Services) -> BridgeClaims:
         refusals: RefusalLog = current_app.extensions[REFUSALS]
         refusals.refused(exc.reason, request.path, request.remote_addr)
         raise ApiError(401, "invalid bridge token") from None
-    g.bridge_jti = claims.jti  # the answer is signed for this token (web/answer_signature.py)
+    g.bridge_jti = claims.jti  # the answer is signed for this token (bridge/answer_signature.py)
     return claims
-
-
-def _json_body() -> dict[str, Any]:
-    if request.mimetype != "application/json":
-        raise ApiError(415, "Content-Type must be application/json")
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        raise ApiError(400, "body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "body must be a JSON object")
-    return body
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _client_detail(value: str | None, limit: int) -> str | None:
-    """An address or user agent as a client or Keycloak reports it: cut to ``limit`` and cleaned, not refused (a
-    browser with an odd user agent must not lock its user out)."""
-    return plain_text.cleaned(value[:limit]) if value else None
 
 
 def _optional_client_detail(body: dict[str, Any], name: str, limit: int) -> str | None:
@@ -77,21 +48,13 @@ def _optional_client_detail(body: dict[str, Any], name: str, limit: int) -> str 
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"{name} must be a string")
-    return _client_detail(value, limit)
-
-
-def request_client() -> tuple[str | None, str | None]:
-    """The address and user agent of this request's own client (an administrator's browser or script)."""
-    return (
-        _client_detail(request.remote_addr, MAX_IP_LENGTH),
-        _client_detail(request.user_agent.string, MAX_USER_AGENT_LENGTH),
-    )
+    return client_detail(value, limit)
 
 
 def read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
     svc = services()
     claims = _authenticate(svc)
-    return svc, claims, _json_body()
+    return svc, claims, json_object()
 
 
 def caller_of(claims: BridgeClaims, body: dict[str, Any]) -> Caller:

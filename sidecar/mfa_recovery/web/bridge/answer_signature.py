@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import g
 from werkzeug.wrappers import Response
 
-from ..bridge_auth.answers import SIGNATURE_HEADER, sign_answer
-from .bridge_request import services
+from ...bridge_auth.answers import SIGNATURE_HEADER, sign_answer
+from .calls import services
 
 
 def sign_bridge_answer(response: Response) -> Response:

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from ..backup_email.challenges import SENT, Issued
-from .bridge import MAX_CODE_LENGTH
-from .bridge_request import caller_of, profile_of, read_request, required_string
+from ...backup_email.challenges import SENT, Issued
+from .backup_codes import MAX_CODE_LENGTH
+from .calls import caller_of, profile_of, read_request, required_string
 
 bp = Blueprint("bridge_email", __name__)
 

@@ -9,32 +9,15 @@ from typing import Any
 
 from flask import request
 
-from ..admin import inputs
-from ..admin.errors import InvalidToken
-from ..admin.identity import AdminCall
-from ..realm_keys import is_realm_name
-from .bridge_request import _json_body as json_object  # the same rules: JSON object, application/json, 16 KiB
-from .bridge_request import request_client, services
-from .errors import ApiError
+from ...admin import inputs
+from ...admin.errors import InvalidToken
+from ...admin.identity import AdminCall
+from ..context import json_object, realm_name, request_client, services
+from ..errors import ApiError
 
-# User ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused, as for realm names
-# (realm_keys.REALM_NAME), so that no path could be read as a step up.
-USER_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~@:-]{1,255}\Z")
 DIGITS = re.compile(r"\d{1,10}\Z")
 MAX_FIRST = 1_000_000
 MAX_PAGE = 100
-
-
-def realm_name(value: str) -> str:
-    if not is_realm_name(value):
-        raise ApiError(400, "realm must be 1 to 255 letters, digits, '.', '_' or '-'")
-    return value
-
-
-def user_id(value: str) -> str:
-    if not USER_ID.match(value):
-        raise ApiError(400, "user_id is not a valid user id")
-    return value
 
 
 def admin_call(realm: str) -> AdminCall:

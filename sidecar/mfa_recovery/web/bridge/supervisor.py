@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from ..supervisor.service import QUEUED, RATE_LIMITED
-from .bridge_request import caller_of, profile_of, read_request
+from ...supervisor.service import QUEUED, RATE_LIMITED
+from .calls import caller_of, profile_of, read_request
 
 bp = Blueprint("bridge_supervisor", __name__)
 

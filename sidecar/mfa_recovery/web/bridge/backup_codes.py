@@ -1,23 +1,18 @@
 """Bridge API (contract version 1): only Keycloak's mfa-recovery authenticator calls it.
 
-This module: the start of a recovery, backup codes, health. The backup email is in ``bridge_email``, the
-supervisor in ``bridge_supervisor``; reading a call in ``bridge_request``.
+This module: the start of a recovery and backup codes. The backup email is in ``email``, the supervisor in
+``supervisor``, the health check in ``health``; reading a call in ``calls``.
 """
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import text
 
-from ..backup_codes import setup
-from .bridge_request import caller_of, read_request, required_string, services
-from .errors import ApiError
+from ...backup_codes import setup
+from ..errors import ApiError
+from .calls import caller_of, read_request, required_string
 
-logger = logging.getLogger(__name__)
-
-bp = Blueprint("bridge", __name__)
+bp = Blueprint("bridge_backup_codes", __name__)
 
 MAX_CODE_LENGTH = 64
 MAX_SET_ID_LENGTH = 128
@@ -84,14 +79,3 @@ def backup_codes_confirm() -> Response:
     if not confirmed.activated:
         return jsonify({"result": "expired"})
     return jsonify({"result": "activated", "backup_codes_remaining": confirmed.remaining})
-
-
-@bp.get("/healthz")
-def healthz() -> tuple[Response, int]:
-    try:
-        with services().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:  # any store failure means "not healthy"
-        logger.exception("health check failed")
-        return jsonify({"status": "unavailable"}), 503
-    return jsonify({"status": "ok"}), 200

@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..admin.employees import Employee, EmployeeDetail, EmployeePage
-from ..admin.policy import PolicyState
-from ..admin.trail import AuditPage
-from ..audit.log import AuditEvent
+from ...admin.employees import Employee, EmployeeDetail, EmployeePage
+from ...admin.policy import PolicyState
+from ...admin.trail import AuditPage
+from ...audit.log import AuditEvent
 
 T = TypeVar("T")
 

@@ -1,31 +1,28 @@
 """Admin API, version 1 (docs/architecture.md, "Admin API"): for the admin UI and operators' scripts.
 
 Every call carries the administrator's own Keycloak access token, and every Keycloak call of an action is made
-with it, so Keycloak's permissions decide. Reading a call is in ``admin_request``, the JSON shapes in
-``admin_json``; the description is ``openapi/admin-v1.yaml``, served here too.
+with it, so Keycloak's permissions decide. Reading a call is in ``calls``, the JSON shapes in
+``representations``; the description is ``web/openapi/admin-v1.yaml``, served here too.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from importlib.resources import files
-from typing import Any
 
-import yaml
 from flask import Blueprint, Response, jsonify, request
 
-from ..admin.errors import AdminError, InvalidToken, KeycloakUnavailable
-from ..admin.trail import AuditQuery
-from . import admin_json
-from . import admin_request as read
-from .bridge_request import services
+from ...admin.errors import AdminError, InvalidToken, KeycloakUnavailable
+from ...admin.trail import AuditQuery
+from .. import openapi
+from ..context import services
+from ..context import user_id as valid_user_id
+from . import calls as read
+from . import representations
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("admin_v1", __name__, url_prefix="/admin/v1")
 
-SPEC_RESOURCE = "openapi/admin-v1.yaml"
 EMPLOYEES_PAGE = 20
 AUDIT_PAGE = 50
 MAX_SEARCH_LENGTH = 255
@@ -65,13 +62,13 @@ def employees(realm: str) -> Response:
     call = read.admin_call(realm)
     first, max_results = read.page(EMPLOYEES_PAGE)
     found = services().employees.page(call, realm, read.text("search", MAX_SEARCH_LENGTH), first, max_results)
-    return jsonify(admin_json.employee_page(found))
+    return jsonify(representations.employee_page(found))
 
 
 @bp.get("/realms/<realm>/employees/<user_id>")
 def employee(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
-    return jsonify(admin_json.employee_detail(services().employees.one(call, realm, read.user_id(user_id))))
+    return jsonify(representations.employee_detail(services().employees.one(call, realm, valid_user_id(user_id))))
 
 
 @bp.post("/realms/<realm>/employees/<user_id>/disable-mfa")
@@ -79,7 +76,7 @@ def disable_mfa(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
     values = read.body()
     done = services().mfa_actions.disable_mfa(
-        call, realm, read.user_id(user_id), values.get("reason"), read.boolean(values, "enrol_again", True)
+        call, realm, valid_user_id(user_id), values.get("reason"), read.boolean(values, "enrol_again", True)
     )
     return jsonify(
         {
@@ -95,7 +92,7 @@ def disable_mfa(realm: str, user_id: str) -> Response:
 def revoke_backup_codes(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
     values = read.body(optional=True)
-    done = services().mfa_actions.revoke_backup_codes(call, realm, read.user_id(user_id), read.optional_reason(values))
+    done = services().mfa_actions.revoke_backup_codes(call, realm, valid_user_id(user_id), read.optional_reason(values))
     changed = done.codes_revoked or done.markers_removed
     return jsonify(
         {
@@ -110,7 +107,7 @@ def revoke_backup_codes(realm: str, user_id: str) -> Response:
 def remove_backup_email(realm: str, user_id: str) -> Response:
     call = read.admin_call(realm)
     values = read.body(optional=True)
-    done = services().mfa_actions.remove_backup_email(call, realm, read.user_id(user_id), read.optional_reason(values))
+    done = services().mfa_actions.remove_backup_email(call, realm, valid_user_id(user_id), read.optional_reason(values))
     return jsonify(
         {
             "result": "removed" if done.removed or done.codes_ended else "unchanged",
@@ -126,7 +123,7 @@ def remove_backup_email(realm: str, user_id: str) -> Response:
 @bp.get("/realms/<realm>/policy")
 def policy(realm: str) -> Response:
     call = read.admin_call(realm)
-    return jsonify(admin_json.policy(services().policy.view(call, realm)))
+    return jsonify(representations.policy(services().policy.view(call, realm)))
 
 
 @bp.put("/realms/<realm>/policy")
@@ -134,7 +131,7 @@ def set_policy(realm: str) -> Response:
     call = read.admin_call(realm)
     values = read.body()
     change = services().policy.set(call, realm, read.boolean(values, "force_mfa"), values.get("reason"))
-    return jsonify({**admin_json.policy(change.state), "changed": change.changed, "left": list(change.left)})
+    return jsonify({**representations.policy(change.state), "changed": change.changed, "left": list(change.left)})
 
 
 # -- audit trail ---------------------------------------------------------------------------------------------------
@@ -153,7 +150,7 @@ def audit(realm: str) -> Response:
         first=first,
         max=max_results,
     )
-    return jsonify(admin_json.audit_page(services().audit_trail.search(call, realm, query)))
+    return jsonify(representations.audit_page(services().audit_trail.search(call, realm, query)))
 
 
 @bp.get("/realms/<realm>/audit/head")
@@ -165,21 +162,11 @@ def audit_head(realm: str) -> Response:
 # -- description ---------------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def spec_text() -> str:
-    return files("mfa_recovery.web").joinpath(SPEC_RESOURCE).read_text(encoding="utf-8")
-
-
-@functools.cache
-def spec() -> dict[str, Any]:
-    return yaml.safe_load(spec_text())
-
-
 @bp.get("/openapi.yaml")
 def openapi_yaml() -> Response:
-    return Response(spec_text(), mimetype="application/yaml")
+    return Response(openapi.text(openapi.ADMIN), mimetype="application/yaml")
 
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    return jsonify(spec())
+    return jsonify(openapi.document(openapi.ADMIN))

@@ -28,8 +28,8 @@ DEVELOPMENT_ADMIN_UI_CLIENT_SECRET = "dev-only-admin-ui-client-secret-change-me"
 
 MIN_SECRET_BYTES = 32
 
-# Where the supervisor's notice points: the employee's page. Until the admin UI exists, the Keycloak admin
-# console's user page. ``{keycloak_public_url}`` is filled in at start; ``{realm}`` and ``{user_id}`` per notice.
+# Where the supervisor's notice points: the employee's Overview in the admin UI. ``{public_url}`` is filled in at
+# start; ``{realm}`` and ``{user_id}`` per notice.
 DEFAULT_EMPLOYEE_LINK = "{public_url}/ui/realms/{realm}/employees/{user_id}"  # the admin UI's Overview
 EMPLOYEE_LINK_FIELDS = frozenset({"realm", "user_id"})
 

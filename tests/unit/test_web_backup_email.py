@@ -1,4 +1,4 @@
-"""The bridge API of issue 5 over HTTP: backup email, sign-in codes by mail, the supervisor; good and bad input."""
+"""The bridge API over HTTP: backup email, sign-in codes by mail, the supervisor; good and bad input."""
 
 from collections.abc import Callable
 from typing import Any

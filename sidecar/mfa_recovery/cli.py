@@ -231,9 +231,10 @@ def realm_options_show(ctx: CliContext, realm: str) -> None:
     metavar="NAME",
     help='User attribute with the supervisor\'s username or email address; "" switches the lookup off.',
 )
-@click.pass_obj
+@click.pass_context
 def realm_options_set(
-    ctx: CliContext,
+    click_context: click.Context,
+    /,
     realm: str,
     code_count: int | None,
     warning_threshold: int | None,
@@ -242,7 +243,8 @@ def realm_options_set(
     **switches: Any,
 ) -> None:
     """Change the realm's options; unnamed options keep their value. Every change is audited."""
-    values = {
+    ctx: CliContext = click_context.obj
+    values: dict[str, Any] = {
         "reenrol_otp_after_recovery": switch_value("reenrol-otp", switches["reenrol_otp"], switches["no_reenrol_otp"]),
         "email_method_enabled": switch_value("email-method", switches["email_method"], switches["no_email_method"]),
         "reenrol_otp_after_email_recovery": switch_value(

@@ -332,7 +332,8 @@ class Settings:
             lambda: _keycloak_url(environ, "KEYCLOAK_PUBLIC_URL", keycloak_url, env), keycloak_url
         )
         smtp_host = (environ.get(PREFIX + "SMTP_HOST") or "").strip() or None
-        smtp_user, smtp_password = problems.check(lambda: _smtp_login(environ, smtp_host), (None, None))
+        no_login: tuple[str | None, str | None] = (None, None)
+        smtp_user, smtp_password = problems.check(lambda: _smtp_login(environ, smtp_host), no_login)
         settings = cls(
             env=env,
             database_url=database_url,

@@ -100,7 +100,7 @@ class BridgeTokenVerifier:
         if not isinstance(kid, str) or not kid or len(kid) > _MAX_CLAIM_LENGTH:
             raise InvalidBridgeToken("no key id")
         realm = unverified.get("realm")
-        if not is_realm_name(realm):
+        if not isinstance(realm, str) or not is_realm_name(realm):
             raise InvalidBridgeToken(f"realm {str(realm)[:_MAX_CLAIM_LENGTH]!r} is not a realm name")
         try:
             return self._keys.key(realm, kid, algorithm), algorithm

@@ -23,7 +23,8 @@ USER_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~@:-]{1,255}\Z")
 
 def services() -> Services:
     """The services this application was built with (``web.app.create_app``)."""
-    return current_app.extensions["mfa_recovery"]
+    wired: Services = current_app.extensions["mfa_recovery"]
+    return wired
 
 
 def json_object() -> dict[str, Any]:

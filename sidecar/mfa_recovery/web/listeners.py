@@ -54,7 +54,8 @@ class ListenerSplit:
             start_response("404 NOT FOUND", headers)
             return [_NOT_FOUND]
         environ[LISTENER] = BRIDGE if port == self._bridge_port else MAIN
-        return self._app(environ, start_response)
+        answer: Iterable[bytes] = self._app(environ, start_response)
+        return answer
 
 
 def keep_to_listener() -> None:

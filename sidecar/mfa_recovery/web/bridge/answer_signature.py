@@ -7,7 +7,7 @@ from flask import g
 from werkzeug.wrappers import Response
 
 from ...bridge_auth.answers import SIGNATURE_HEADER, sign_answer
-from .calls import services
+from ..context import services
 
 
 def sign_bridge_answer(response: Response) -> Response:

@@ -20,4 +20,5 @@ def text(name: str) -> str:
 
 @functools.cache
 def document(name: str) -> dict[str, Any]:
-    return yaml.safe_load(text(name))
+    loaded: dict[str, Any] = yaml.safe_load(text(name))
+    return loaded

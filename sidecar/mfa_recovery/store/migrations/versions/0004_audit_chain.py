@@ -114,7 +114,7 @@ def _chain_existing_rows(conn: sa.Connection) -> None:
             return
         links = []
         for row in rows:
-            row_hash = chain_hash(prev_hash, row)
+            row_hash = chain_hash(prev_hash, dict(row))
             links.append({"row_id": row["id"], "new_prev_hash": prev_hash, "new_hash": row_hash})
             prev_hash = row_hash
         conn.execute(chain_row, links)

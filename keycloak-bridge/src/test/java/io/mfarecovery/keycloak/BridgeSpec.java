@@ -74,6 +74,11 @@ final class BridgeSpec {
         return results;
     }
 
+    /** The description of the bearer token (its header and claims are prose there). */
+    String tokenDescription() {
+        return root.path("components").path("securitySchemes").path("bridgeToken").path("description").asText();
+    }
+
     /** What is wrong with {@code value} for {@code schema}; empty when it fits. */
     List<String> problems(JsonNode value, JsonNode schema, String where) {
         List<String> problems = new ArrayList<>();

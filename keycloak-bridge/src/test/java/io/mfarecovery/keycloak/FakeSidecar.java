@@ -58,6 +58,7 @@ final class FakeSidecar implements AutoCloseable {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final List<Throwable> problems = new CopyOnWriteArrayList<>();
     private volatile Function<Call, Answer> answers = call -> Answer.signed("{}");
+    private boolean closed;
 
     FakeSidecar() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -100,7 +101,10 @@ final class FakeSidecar implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        if (!closed) {
+            closed = true;
+            server.stop(0);
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {

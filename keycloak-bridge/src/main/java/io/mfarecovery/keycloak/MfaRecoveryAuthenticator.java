@@ -18,6 +18,7 @@ import org.keycloak.sessions.AuthenticationSessionModel;
 
 import io.mfarecovery.keycloak.SidecarClient.CodeCheck;
 import io.mfarecovery.keycloak.SidecarClient.CodeMailing;
+import io.mfarecovery.keycloak.SidecarClient.NoticeResult;
 import io.mfarecovery.keycloak.SidecarClient.RecoveryOptions;
 import io.mfarecovery.keycloak.SidecarClient.SignInCodeCheck;
 import io.mfarecovery.keycloak.SidecarClient.SignInCodeMail;
@@ -126,15 +127,18 @@ public class MfaRecoveryAuthenticator implements Authenticator {
 
     /** Only what the choice page offered is honoured; anything else shows the choice again. */
     private void choose(AuthenticationFlowContext context, String choice) throws SidecarUnavailableException {
-        RecoveryOptions options = options(context);
-        if (RecoveryOptions.BACKUP_CODE.equals(choice) && options.backupCode()) {
-            context.challenge(pages(context).backupCode(null));
-        } else if (RecoveryOptions.EMAIL.equals(choice) && options.email()) {
-            sendEmailCode(context, false);
-        } else if (CHOICE_NEITHER.equals(choice)) {
-            showNeither(context);
-        } else {
-            showChoice(context, null);
+        switch (PageChoice.chosen(choice, options(context))) {
+            case BACKUP_CODE:
+                context.challenge(pages(context).backupCode(null));
+                return;
+            case EMAIL:
+                sendEmailCode(context, false);
+                return;
+            case NEITHER:
+                showNeither(context);
+                return;
+            default:
+                showChoice(context, null);
         }
     }
 
@@ -157,25 +161,19 @@ public class MfaRecoveryAuthenticator implements Authenticator {
             return;
         }
         SidecarClient.Verdict verdict = sidecar.verifyBackupCode(BridgeCall.of(context), code);
-        switch (verdict.result()) {
-            case ACCEPTED:
-                if (verdict.regenerate()) {
-                    context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
-                    context.getAuthenticationSession().setAuthNote(MfaRecoverySetupAction.REASON_NOTE,
-                            MfaRecoverySetupAction.REASON_LOW_CODES);
-                }
-                accepted(context, verdict.reenrolOtp());
-                context.challenge(pages.signedIn(RecoveryPages.WITH_BACKUP_CODE, verdict.remaining(),
-                        verdict.regenerate(), verdict.reenrolOtp()));
-                return;
-            case LOCKED:
-                failed(context, Errors.USER_TEMPORARILY_DISABLED,
-                        pages.backupCode(PageMessage.fieldError(CODE_FIELD, "mfaRecoveryTemporarilyLocked")));
-                return;
-            default:
-                failed(context, Errors.INVALID_USER_CREDENTIALS,
-                        pages.backupCode(PageMessage.fieldError(CODE_FIELD, "mfaRecoveryCodeInvalid")));
+        if (verdict.result() != SidecarClient.Verdict.Result.ACCEPTED) {
+            PageChoice.Refusal refused = PageChoice.backupCodeRefused(verdict.result());
+            failed(context, refused.eventError(), pages.backupCode(refused.message()));
+            return;
         }
+        if (verdict.regenerate()) {
+            context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
+            context.getAuthenticationSession().setAuthNote(MfaRecoverySetupAction.REASON_NOTE,
+                    MfaRecoverySetupAction.REASON_LOW_CODES);
+        }
+        accepted(context, verdict.reenrolOtp());
+        context.challenge(pages.signedIn(RecoveryPages.WITH_BACKUP_CODE, verdict.remaining(), verdict.regenerate(),
+                verdict.reenrolOtp()));
     }
 
     // -- code by email ------------------------------------------------------------------------------------------
@@ -194,31 +192,14 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         if (mailing.addressHint() != null) {
             authSession.setAuthNote(EMAIL_HINT_NOTE, mailing.addressHint());
         }
-        String hint = authSession.getAuthNote(EMAIL_HINT_NOTE);
-        RecoveryPages pages = pages(context);
-        switch (mailing.result()) {
-            case SENT:
-                int minutes = mailing.expiresInSeconds() > 0
-                        ? PageMessage.minutes(mailing.expiresInSeconds()) : RecoveryPages.DEFAULT_CODE_MINUTES;
-                context.challenge(pages.emailCode(hint, true, minutes,
-                        resend ? PageMessage.info("mfaRecoveryEmailCodeResent") : null));
-                return;
-            case COOLDOWN:
-                context.challenge(pages.emailCodeAgain(hint,
-                        PageMessage.info("mfaRecoveryEmailCooldown", mailing.retryAfterSeconds())));
-                return;
-            case CAPPED:
-                context.challenge(pages.emailCode(hint, false, RecoveryPages.DEFAULT_CODE_MINUTES, PageMessage.error(
-                        "mfaRecoveryEmailCapped", PageMessage.minutes(mailing.retryAfterSeconds()))));
-                return;
-            case MAIL_FAILED:
-                context.challenge(pages.emailCode(hint, false, RecoveryPages.DEFAULT_CODE_MINUTES,
-                        PageMessage.error("mfaRecoveryEmailMailFailed")));
-                return;
-            default:  // UNAVAILABLE: the method is off or the address is gone; stop offering it
-                remember(context, options(context).withoutEmail());
-                showChoice(context, PageMessage.error("mfaRecoveryEmailUnavailable"));
+        PageChoice.EmailCodePage page = PageChoice.afterMailing(mailing, resend);
+        if (page == null) {  // UNAVAILABLE: the method is off or the address is gone; stop offering it
+            remember(context, options(context).withoutEmail());
+            showChoice(context, PageMessage.error("mfaRecoveryEmailUnavailable"));
+            return;
         }
+        context.challenge(pages(context).emailCode(authSession.getAuthNote(EMAIL_HINT_NOTE), page.sent(),
+                page.validMinutes(), page.message()));
     }
 
     private void verifyEmailCode(AuthenticationFlowContext context, String code) throws SidecarUnavailableException {
@@ -230,30 +211,13 @@ public class MfaRecoveryAuthenticator implements Authenticator {
             return;
         }
         CodeCheck<SignInCodeCheck> check = sidecar.verifyEmailCode(BridgeCall.of(context), profile(context), code);
-        switch (check.result()) {
-            case ACCEPTED:
-                accepted(context, check.reenrolOtp());
-                context.challenge(pages.signedIn(RecoveryPages.WITH_EMAIL, null, false, check.reenrolOtp()));
-                return;
-            case LOCKED:
-                failed(context, Errors.USER_TEMPORARILY_DISABLED, pages.emailCodeAgain(hint,
-                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryTemporarilyLocked")));
-                return;
-            case EXPIRED:
-                failed(context, Errors.INVALID_USER_CREDENTIALS, pages.emailCodeAgain(hint,
-                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryEmailCodeExpired")));
-                return;
-            default:
-                failed(context, Errors.INVALID_USER_CREDENTIALS, pages.emailCodeAgain(hint,
-                        codeRejected(EMAIL_CODE_FIELD, check.attemptsLeft())));
+        if (check.result() != SignInCodeCheck.ACCEPTED) {
+            PageChoice.Refusal refused = PageChoice.emailCodeRefused(check);
+            failed(context, refused.eventError(), pages.emailCodeAgain(hint, refused.message()));
+            return;
         }
-    }
-
-    /** A wrong code from a mail: how many tries it has left, or that it is dead. Also used by the setup action. */
-    static PageMessage codeRejected(String field, int attemptsLeft) {
-        return attemptsLeft > 0
-                ? PageMessage.fieldError(field, "mfaRecoveryEmailCodeInvalid", attemptsLeft)
-                : PageMessage.fieldError(field, "mfaRecoveryEmailCodeUsedUp");
+        accepted(context, check.reenrolOtp());
+        context.challenge(pages.signedIn(RecoveryPages.WITH_EMAIL, null, false, check.reenrolOtp()));
     }
 
     // -- "I have neither" ---------------------------------------------------------------------------------------
@@ -261,33 +225,22 @@ public class MfaRecoveryAuthenticator implements Authenticator {
     private void showNeither(AuthenticationFlowContext context) throws SidecarUnavailableException {
         Supervisor supervisor = sidecar.supervisor(BridgeCall.of(context));
         rememberSupervisor(context, supervisor.name());
-        boolean notifiedRecently = supervisor.name() != null && !supervisor.canNotify()
-                && supervisor.retryAfterSeconds() > 0;
-        context.challenge(pages(context).neither(supervisor.name(), supervisor.canNotify(), false,
-                notifiedRecently ? supervisorRateLimited(supervisor.retryAfterSeconds()) : null));
+        challengeNeither(context, PageChoice.neither(supervisor));
     }
 
     private void notifySupervisor(AuthenticationFlowContext context) throws SidecarUnavailableException {
         SupervisorNotice notice = sidecar.notifySupervisor(BridgeCall.of(context), profile(context));
-        String name = context.getAuthenticationSession().getAuthNote(SUPERVISOR_NOTE);
-        switch (notice.result()) {
-            case QUEUED:
-                name = notice.supervisorName() != null ? notice.supervisorName() : name;
-                rememberSupervisor(context, name);
-                context.challenge(pages(context).neither(name, false, true, null));
-                return;
-            case RATE_LIMITED:
-                context.challenge(pages(context).neither(name, false, false,
-                        supervisorRateLimited(notice.retryAfterSeconds())));
-                return;
-            default:  // NO_SUPERVISOR
-                rememberSupervisor(context, null);
-                context.challenge(pages(context).neither(null, false, false, null));
+        PageChoice.NeitherPage page = PageChoice.afterNotice(notice,
+                context.getAuthenticationSession().getAuthNote(SUPERVISOR_NOTE));
+        if (notice.result() != NoticeResult.RATE_LIMITED) {  // a rate limit says nothing new of the supervisor
+            rememberSupervisor(context, page.supervisorName());
         }
+        challengeNeither(context, page);
     }
 
-    private static PageMessage supervisorRateLimited(int retryAfterSeconds) {
-        return PageMessage.info("mfaRecoverySupervisorRateLimited", PageMessage.minutes(retryAfterSeconds));
+    private static void challengeNeither(AuthenticationFlowContext context, PageChoice.NeitherPage page) {
+        context.challenge(pages(context).neither(page.supervisorName(), page.canNotify(), page.notified(),
+                page.message()));
     }
 
     // -- shared -------------------------------------------------------------------------------------------------

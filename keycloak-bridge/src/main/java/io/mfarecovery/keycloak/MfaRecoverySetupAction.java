@@ -221,34 +221,10 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
             AuthenticationSessionModel authSession = context.getAuthenticationSession();
             authSession.setAuthNote(PENDING_ADDRESS_NOTE, address);
             authSession.setAuthNote(PENDING_HINT_NOTE, mailing.addressHint() != null ? mailing.addressHint() : address);
-            context.challenge(emailPage(context, resend ? PageMessage.info("mfaRecoveryEmailCodeResent") : null));
-        } else if (resend && mailing.result() == AddressCodeMail.COOLDOWN) {
-            context.challenge(emailPage(context,
-                    PageMessage.info("mfaRecoveryEmailCooldown", mailing.retryAfterSeconds())));
-        } else if (resend) {
-            context.challenge(emailPage(context, notSent(null, mailing)));
-        } else {
-            context.challenge(setupPage(context, notSent(EMAIL_FIELD, mailing), address));
         }
-    }
-
-    /** Why no code was mailed, on {@code field} (null: the page's alert). */
-    private static PageMessage notSent(String field, CodeMailing<AddressCodeMail> mailing) {
-        switch (mailing.result()) {
-            case INVALID_ADDRESS:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailInvalid");
-            case SAME_AS_PRIMARY:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailSameAsPrimary");
-            case COOLDOWN:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailCooldown", mailing.retryAfterSeconds());
-            case CAPPED:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailCapped",
-                        PageMessage.minutes(mailing.retryAfterSeconds()));
-            case DISABLED:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailDisabled");
-            default:
-                return PageMessage.fieldError(field, "mfaRecoverySetupEmailMailFailed");
-        }
+        PageChoice.AddressCodePage page = PageChoice.afterAddressMailing(mailing, resend);
+        context.challenge(page.verifyPage()
+                ? emailPage(context, page.message()) : setupPage(context, page.message(), address));
     }
 
     private void verifyAddress(RequiredActionContext context, String code) throws SidecarUnavailableException {
@@ -259,25 +235,16 @@ public class MfaRecoverySetupAction implements RequiredActionProvider {
         }
         CodeCheck<AddressCodeCheck> check = sidecar.verifyBackupEmail(BridgeCall.of(context),
                 UserProfile.of(context.getSession(), context.getUser()), code);
-        switch (check.result()) {
-            case VERIFIED:
-                AuthenticationSessionModel authSession = context.getAuthenticationSession();
-                String hint = check.addressHint() != null
-                        ? check.addressHint() : authSession.getAuthNote(PENDING_HINT_NOTE);
-                authSession.setAuthNote(EMAIL_HINT_NOTE, hint);
-                authSession.removeAuthNote(PENDING_ADDRESS_NOTE);
-                authSession.removeAuthNote(PENDING_HINT_NOTE);
-                context.challenge(setupPage(context,
-                        PageMessage.success("mfaRecoverySetupEmailVerified", hint), null));
-                return;
-            case EXPIRED:
-                context.challenge(emailPage(context,
-                        PageMessage.fieldError(EMAIL_CODE_FIELD, "mfaRecoveryEmailCodeExpired")));
-                return;
-            default:
-                context.challenge(emailPage(context,
-                        MfaRecoveryAuthenticator.codeRejected(EMAIL_CODE_FIELD, check.attemptsLeft())));
+        if (check.result() != AddressCodeCheck.VERIFIED) {
+            context.challenge(emailPage(context, PageChoice.addressCodeRefused(check)));
+            return;
         }
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        String hint = check.addressHint() != null ? check.addressHint() : authSession.getAuthNote(PENDING_HINT_NOTE);
+        authSession.setAuthNote(EMAIL_HINT_NOTE, hint);
+        authSession.removeAuthNote(PENDING_ADDRESS_NOTE);
+        authSession.removeAuthNote(PENDING_HINT_NOTE);
+        context.challenge(setupPage(context, PageMessage.success("mfaRecoverySetupEmailVerified", hint), null));
     }
 
     // -- pages --------------------------------------------------------------------------------------------------

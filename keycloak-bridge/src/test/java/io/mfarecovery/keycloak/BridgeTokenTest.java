@@ -2,9 +2,14 @@ package io.mfarecovery.keycloak;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +51,39 @@ class BridgeTokenTest {
         assertEquals("RS256", BridgeToken.asymmetric(""));
         assertEquals("RS256", BridgeToken.asymmetric("HS256"));
         assertEquals("ES256", BridgeToken.asymmetric("ES256"));
+    }
+
+    @Test
+    void theClaimsAreExactlyThoseTheContractRequires() throws SidecarUnavailableException {
+        Map<String, Object> seen = new HashMap<>();
+        BridgeToken.sign(claims -> {
+            seen.putAll(claims);
+            return "signed";
+        }, CALL, "POST", "/p", 1_000L);
+        assertEquals(Set.of("iss", "aud", "sub", "realm", "att", "htm", "htu", "iat", "exp", "jti"), seen.keySet());
+    }
+
+    @Test
+    void theTokenLivesWithinTheSidecarsLimitAndItsIdIsPrintableAscii() throws SidecarUnavailableException {
+        assertTrue(BridgeToken.LIFETIME_SECONDS > 0 && BridgeToken.LIFETIME_SECONDS <= 60);
+        String jti = BridgeToken.sign(claims -> "signed", CALL, "POST", "/p", 1L).jti();
+        assertTrue(jti.matches("[\\x21-\\x7e]{1,255}"), jti);
+    }
+
+    @Test
+    void aSignerThatCannotSignMakesTheSidecarUnavailable() {
+        SidecarUnavailableException failure = new SidecarUnavailableException("no key");
+        assertSame(failure, assertThrows(SidecarUnavailableException.class, () -> BridgeToken.sign(claims -> {
+            throw failure;
+        }, CALL, "POST", "/p", 1L)));
+    }
+
+    @Test
+    void theDescriptionOfTheBridgeApiNamesTheTypeIssuerAudienceAndEveryClaim() throws IOException {
+        String description = BridgeSpec.load().tokenDescription();
+        for (String named : new String[] {BridgeToken.TYPE, BridgeToken.ISSUER, BridgeToken.AUDIENCE, "iss", "aud",
+                "sub", "realm", "att", "htm", "htu", "iat", "exp", "jti"}) {
+            assertTrue(description.contains("`" + named + "`"), named);
+        }
     }
 }

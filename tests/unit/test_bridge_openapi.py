@@ -4,16 +4,15 @@ by ``keycloak-bridge``'s ``BridgeContractTest``."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
-from importlib.resources import files
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
+
+from mfa_recovery.web import openapi
 
 from .support import PROFILE, REALM, USER_ID, FakeTransport
 from .test_admin_openapi import METHODS, inline
@@ -22,9 +21,8 @@ HEALTH = "/healthz"
 SIGNATURE = "MFA-Recovery-Signature"
 
 
-@functools.cache
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(files("mfa_recovery.web").joinpath("openapi/bridge-v1.yaml").read_text(encoding="utf-8"))
+    return openapi.document(openapi.BRIDGE)
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:

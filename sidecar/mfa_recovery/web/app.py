@@ -53,7 +53,7 @@ def create_app(
     """
     settings = settings or Settings.from_env(os.environ, serving=True)
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH)
     services = build_services(
         settings,
         clock=clock,

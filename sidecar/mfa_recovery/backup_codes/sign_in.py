@@ -14,7 +14,8 @@ from ..notifications.notices import queue_notice
 from ..notifications.outbox import BACKUP_CODE_SIGNIN, Outbox
 from ..realm_options.service import RealmOptionsService
 from .hashing import CodeHasher
-from .service import MAX_INPUT_LENGTH, BackupCodeService, StoredCode
+from .repository import StoredCode
+from .service import MAX_INPUT_LENGTH, BackupCodeService
 
 ACTOR = "bridge"
 ACCEPTED = "accepted"

@@ -19,7 +19,7 @@ from ..realm_options.service import RealmOptionsService
 from .address import mask
 from .challenges import EXPIRED, MATCHED, REJECTED, EmailChallenges, Issued
 from .limits import CODE_LIFETIME
-from .repository import SIGN_IN, Challenge, SqlBackupEmailRepository
+from .repository import SIGN_IN, BackupEmailRepository, Challenge
 
 ACTOR = "bridge"
 
@@ -40,7 +40,7 @@ class EmailSignInResult:
 class EmailCodeSignIn:
     def __init__(
         self,
-        repository: SqlBackupEmailRepository,
+        repository: BackupEmailRepository,
         challenges: EmailChallenges,
         backup_codes: BackupCodeService,
         limiter: AttemptLimits,

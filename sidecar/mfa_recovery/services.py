@@ -18,6 +18,7 @@ from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
+from .attempt_limits.repository import SqlFailureRepository
 from .audit.log import AuditLog
 from .backup_codes.hashing import CodeHasher
 from .backup_codes.repository import SqlBackupCodeRepository
@@ -144,8 +145,9 @@ def build_services(
     realm_options = RealmOptionsService(
         SqlRealmOptionsRepository(engine), audit, clock, default_code_count=settings.backup_code_count
     )
+    failures = SqlFailureRepository(engine)
     failure_limiter = FailureLimiter(
-        engine,
+        failures,
         FailurePolicy(
             limit=settings.failure_limit,
             window_seconds=settings.failure_window_seconds,
@@ -154,7 +156,7 @@ def build_services(
         clock,
     )
     sources = SourceLimits.in_store(
-        engine,
+        failures,
         clock,
         failures=settings.source_failure_limit,
         mails=settings.source_mail_limit,

@@ -36,6 +36,7 @@ from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
+from .notifications.repository import SqlOutboxRepository
 from .notifications.sender import NotificationSender
 from .notifications.smtp import SmtpOverrides, send, send_promptly
 from .realm_keys import RealmKeyCache
@@ -163,7 +164,7 @@ def build_services(
         notices=settings.source_notice_limit,
     )
     attempts = AttemptLimits(failure_limiter, sources.failures)
-    outbox = Outbox(engine, clock)
+    outbox = Outbox(SqlOutboxRepository(engine), clock)
     mailer = Mailer(directory, SmtpOverrides.from_settings(settings), transport or send_promptly)
     email_store = SqlBackupEmailRepository(engine)
     challenges = EmailChallenges(email_store, mailer, settings.code_pepper, clock, sources.mails)

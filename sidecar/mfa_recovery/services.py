@@ -20,6 +20,7 @@ from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
 from .attempt_limits.repository import SqlFailureRepository
 from .audit.log import AuditLog
+from .audit.repository import SqlAuditRepository
 from .backup_codes.hashing import CodeHasher
 from .backup_codes.repository import SqlBackupCodeRepository
 from .backup_codes.service import BackupCodeService
@@ -141,7 +142,7 @@ def build_services(
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
     directory = directory or keycloak_directory(settings)
-    audit = AuditLog(engine, clock, settings.audit_key.encode("utf-8"))
+    audit = AuditLog(SqlAuditRepository(engine), clock, settings.audit_key.encode("utf-8"))
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
         SqlRealmOptionsRepository(engine), audit, clock, default_code_count=settings.backup_code_count

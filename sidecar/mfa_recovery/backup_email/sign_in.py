@@ -122,10 +122,10 @@ class EmailCodeSignIn:
         """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
         row that cannot be written leaves the code unused. False when a concurrent submission (or expiry) got
         there first."""
-        with self._audit.transaction() as transaction:
-            if not self._challenges.consume(challenge, within=transaction):
+        with self._audit.transaction() as audited:
+            if not self._challenges.consume(challenge, within=audited.transaction):
                 return False
-            self._answer(caller, answer, {"address_hint": hint}, auditor=transaction)
+            self._answer(caller, answer, {"address_hint": hint}, auditor=audited)
         return True
 
     def _answer(

@@ -13,7 +13,7 @@ from .admin.employees import Employees
 from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, ServiceAccountTokens
 from .admin.mfa_actions import MfaActions
 from .admin.policy import Policy
-from .admin.snapshots import SqlPolicySnapshots
+from .admin.repository import SqlPolicySnapshotRepository
 from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
@@ -173,7 +173,7 @@ def build_services(
         email_store, challenges, backup_codes, attempts, realm_options, outbox, audit, clock
     )
     admin_keycloak = admin_keycloak or keycloak_access(settings)
-    policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
+    policy = Policy(admin_keycloak, SqlPolicySnapshotRepository(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
     replay_guard = StoreReplayGuard(engine, clock)
     return Services(

@@ -31,6 +31,7 @@ from .backup_email.repository import SqlBackupEmailRepository
 from .backup_email.setup import BackupEmailSetup
 from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
+from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
 from .keycloak_admin import KeycloakDirectory
@@ -175,7 +176,7 @@ def build_services(
     admin_keycloak = admin_keycloak or keycloak_access(settings)
     policy = Policy(admin_keycloak, SqlPolicySnapshotRepository(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
-    replay_guard = StoreReplayGuard(engine, clock)
+    replay_guard = StoreReplayGuard(SqlUsedTokenRepository(engine), clock)
     return Services(
         settings=settings,
         engine=engine,

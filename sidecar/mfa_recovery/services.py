@@ -148,9 +148,9 @@ def build_services(
     realm_options = RealmOptionsService(
         SqlRealmOptionsRepository(engine), audit, clock, default_code_count=settings.backup_code_count
     )
-    failures = SqlFailureRepository(engine)
+    failure_counts = SqlFailureRepository(engine)
     failure_limiter = FailureLimiter(
-        failures,
+        failure_counts,
         FailurePolicy(
             limit=settings.failure_limit,
             window_seconds=settings.failure_window_seconds,
@@ -159,7 +159,7 @@ def build_services(
         clock,
     )
     sources = SourceLimits.in_store(
-        failures,
+        failure_counts,
         clock,
         failures=settings.source_failure_limit,
         mails=settings.source_mail_limit,

@@ -13,12 +13,14 @@ from .admin.employees import Employees
 from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, ServiceAccountTokens
 from .admin.mfa_actions import MfaActions
 from .admin.policy import Policy
-from .admin.snapshots import SqlPolicySnapshots
+from .admin.repository import SqlPolicySnapshotRepository
 from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
+from .attempt_limits.repository import SqlFailureRepository
 from .audit.log import AuditLog
+from .audit.repository import SqlAuditRepository
 from .backup_codes.hashing import CodeHasher
 from .backup_codes.repository import SqlBackupCodeRepository
 from .backup_codes.service import BackupCodeService
@@ -29,12 +31,14 @@ from .backup_email.repository import SqlBackupEmailRepository
 from .backup_email.setup import BackupEmailSetup
 from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
+from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
 from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
+from .notifications.repository import SqlOutboxRepository
 from .notifications.sender import NotificationSender
 from .notifications.smtp import SmtpOverrides, send, send_promptly
 from .realm_keys import RealmKeyCache
@@ -139,13 +143,14 @@ def build_services(
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
     directory = directory or keycloak_directory(settings)
-    audit = AuditLog(engine, clock, settings.audit_key.encode("utf-8"))
+    audit = AuditLog(SqlAuditRepository(engine), clock, settings.audit_key.encode("utf-8"))
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
         SqlRealmOptionsRepository(engine), audit, clock, default_code_count=settings.backup_code_count
     )
+    failure_counts = SqlFailureRepository(engine)
     failure_limiter = FailureLimiter(
-        engine,
+        failure_counts,
         FailurePolicy(
             limit=settings.failure_limit,
             window_seconds=settings.failure_window_seconds,
@@ -154,14 +159,14 @@ def build_services(
         clock,
     )
     sources = SourceLimits.in_store(
-        engine,
+        failure_counts,
         clock,
         failures=settings.source_failure_limit,
         mails=settings.source_mail_limit,
         notices=settings.source_notice_limit,
     )
     attempts = AttemptLimits(failure_limiter, sources.failures)
-    outbox = Outbox(engine, clock)
+    outbox = Outbox(SqlOutboxRepository(engine), clock)
     mailer = Mailer(directory, SmtpOverrides.from_settings(settings), transport or send_promptly)
     email_store = SqlBackupEmailRepository(engine)
     challenges = EmailChallenges(email_store, mailer, settings.code_pepper, clock, sources.mails)
@@ -169,9 +174,9 @@ def build_services(
         email_store, challenges, backup_codes, attempts, realm_options, outbox, audit, clock
     )
     admin_keycloak = admin_keycloak or keycloak_access(settings)
-    policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
+    policy = Policy(admin_keycloak, SqlPolicySnapshotRepository(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
-    replay_guard = StoreReplayGuard(engine, clock)
+    replay_guard = StoreReplayGuard(SqlUsedTokenRepository(engine), clock)
     return Services(
         settings=settings,
         engine=engine,

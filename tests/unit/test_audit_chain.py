@@ -37,6 +37,7 @@ from mfa_recovery.audit.chain import (
     chain_hash,
 )
 from mfa_recovery.audit.log import MAX_PAGE, AuditEvent, AuditLog
+from mfa_recovery.audit.repository import SqlAuditRepository
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
 from mfa_recovery.services import build_services
@@ -70,7 +71,7 @@ def tick() -> FakeClock:
 
 @pytest.fixture
 def audit(engine: Engine, tick: FakeClock) -> AuditLog:
-    return AuditLog(engine, tick, KEY)
+    return AuditLog(SqlAuditRepository(engine), tick, KEY)
 
 
 def record_some(audit: AuditLog, tick: FakeClock, count: int = 5) -> None:
@@ -179,10 +180,10 @@ def test_canonical_form_is_fixed() -> None:
 
 def test_times_are_stored_in_utc_whatever_the_clock_zone(engine: Engine) -> None:
     local = datetime(2025, 11, 28, 10, 0, tzinfo=timezone(timedelta(hours=2)))
-    AuditLog(engine, lambda: local, KEY).record("acme", "bridge", "u", "recovery.start", "ok")
-    [event], _ = AuditLog(engine, lambda: local, KEY).search("acme")
+    AuditLog(SqlAuditRepository(engine), lambda: local, KEY).record("acme", "bridge", "u", "recovery.start", "ok")
+    [event], _ = AuditLog(SqlAuditRepository(engine), lambda: local, KEY).search("acme")
     assert event.occurred_at == local and event.occurred_at.tzinfo == UTC
-    assert AuditLog(engine, lambda: local, KEY).verify().ok
+    assert AuditLog(SqlAuditRepository(engine), lambda: local, KEY).verify().ok
 
 
 def test_an_intact_chain_verifies(audit: AuditLog, engine: Engine, tick: FakeClock) -> None:
@@ -329,7 +330,7 @@ def test_concurrent_writers_make_one_unbroken_chain(db_url: str) -> None:
     def write(n: int) -> None:
         engine = make_engine(db_url)
         try:
-            log = AuditLog(engine, lambda: datetime.now(UTC), KEY)
+            log = AuditLog(SqlAuditRepository(engine), lambda: datetime.now(UTC), KEY)
             barrier.wait(timeout=30)
             for i in range(PER_THREAD):
                 log.record("acme", f"worker-{n}", f"user-{i}", "recovery.start", "ok", {"n": n, "i": i})
@@ -347,7 +348,7 @@ def test_concurrent_writers_make_one_unbroken_chain(db_url: str) -> None:
 
     engine = make_engine(db_url)
     try:
-        result = AuditLog(engine, lambda: T0, KEY).verify()
+        result = AuditLog(SqlAuditRepository(engine), lambda: T0, KEY).verify()
         stored = rows(engine)
     finally:
         engine.dispose()
@@ -366,7 +367,7 @@ def test_one_writer_waits_for_another(db_url: str, engine: Engine) -> None:
     done = threading.Event()
     writer = threading.Thread(
         target=lambda: (
-            AuditLog(engine, lambda: T0, KEY).record("acme", "bridge", "u", "recovery.start", "ok"),
+            AuditLog(SqlAuditRepository(engine), lambda: T0, KEY).record("acme", "bridge", "u", "recovery.start", "ok"),
             done.set(),
         )
     )
@@ -410,7 +411,7 @@ def test_migration_chains_the_rows_that_predate_it(tmp_path: Path, tick: FakeClo
 
     engine = make_engine(url)
     try:
-        audit = AuditLog(engine, tick, KEY)
+        audit = AuditLog(SqlAuditRepository(engine), tick, KEY)
         stored = rows(engine)
         assert [row["id"] for row in stored] == [1, 2, 5]  # kept, gap and all
         assert stored[0]["prev_hash"] == GENESIS
@@ -450,7 +451,7 @@ def test_downgrade_to_0003_and_up_again(db_url: str, audit: AuditLog, tick: Fake
     migrate.upgrade(db_url)
     engine = make_engine(db_url)
     try:
-        result = AuditLog(engine, tick, KEY).verify()
+        result = AuditLog(SqlAuditRepository(engine), tick, KEY).verify()
         assert (result.ok, result.checked) == (True, 3)
     finally:
         engine.dispose()

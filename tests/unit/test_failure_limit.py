@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mfa_recovery.attempt_limits.limiter import FailureLimiter, FailurePolicy
+from mfa_recovery.attempt_limits.repository import SqlFailureRepository
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import ConfigError, Settings
 from mfa_recovery.services import Services, build_services
@@ -116,7 +117,7 @@ def test_the_limit_holds_across_replicas(settings: Settings, clock: FakeClock, f
 
 
 def test_concurrent_failures_are_all_counted(services: Services, clock: FakeClock) -> None:
-    limiter = FailureLimiter(services.engine, FailurePolicy(limit=1000), clock)
+    limiter = FailureLimiter(SqlFailureRepository(services.engine), FailurePolicy(limit=1000), clock)
     barrier = threading.Barrier(12)
     errors: list[BaseException] = []
 

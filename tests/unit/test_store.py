@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from mfa_recovery.notifications.outbox import Outbox
+from mfa_recovery.notifications.repository import SqlOutboxRepository
 from mfa_recovery.realm_options.repository import SqlRealmOptionsRepository
 from mfa_recovery.store import migrate
 from mfa_recovery.store.engine import make_engine
@@ -103,7 +104,7 @@ def test_upgrade_from_0002_keeps_the_data_and_adds_the_defaults(tmp_path: Path) 
         assert options.reenrol_otp_after_recovery is True
         assert options.email_method_enabled is True and options.reenrol_otp_after_email_recovery is True
         assert options.supervisor_attribute == "supervisor"
-        [row] = Outbox(engine, lambda: datetime(2025, 11, 26, 11, tzinfo=UTC)).due()
+        [row] = Outbox(SqlOutboxRepository(engine), lambda: datetime(2025, 11, 26, 11, tzinfo=UTC)).due()
         assert (row.kind, row.codes_left, row.detail) == ("backup_code_signin", 4, {})
     finally:
         engine.dispose()

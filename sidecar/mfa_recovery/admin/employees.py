@@ -12,7 +12,7 @@ from ..audit.log import AuditEvent, AuditLog
 from ..backup_codes.service import BackupCodeService
 from ..backup_email import address as addresses
 from ..backup_email.limits import MAX_WRONG_TRIES
-from ..backup_email.repository import SqlBackupEmailRepository
+from ..backup_email.repository import BackupEmailRepository
 from .errors import Forbidden
 from .identity import AdminCall
 from .keycloak_as_admin import KeycloakAccess, may_manage
@@ -74,7 +74,7 @@ class Employees:
         self,
         keycloak: KeycloakAccess,
         backup_codes: BackupCodeService,
-        backup_emails: SqlBackupEmailRepository,
+        backup_emails: BackupEmailRepository,
         audit: AuditLog,
         clock: Callable[[], datetime],
     ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from ..audit.log import Auditor
 from ..backup_codes.service import BackupCodeService
 from ..backup_email import address as addresses
-from ..backup_email.repository import SqlBackupEmailRepository
+from ..backup_email.repository import BackupEmailRepository
 from ..caller import Caller
 from ..notifications.notices import queue_notice
 from ..notifications.outbox import MFA_DISABLED, Outbox
@@ -60,7 +60,7 @@ class MfaActions:
         keycloak: KeycloakAccess,
         policy: Policy,
         backup_codes: BackupCodeService,
-        backup_emails: SqlBackupEmailRepository,
+        backup_emails: BackupEmailRepository,
         outbox: Outbox,
         audit: Auditor,
         clock: Callable[[], datetime],

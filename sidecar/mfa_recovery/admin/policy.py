@@ -19,7 +19,7 @@ from . import inputs
 from .errors import AdminError, NoMfaStep
 from .identity import SUCCEEDED, UNCHANGED, AdminCall
 from .keycloak_as_admin import CONFIGURE_TOTP, KeycloakAccess, KeycloakApi, Representation
-from .snapshots import SqlPolicySnapshots
+from .repository import PolicySnapshotRepository
 
 PROVIDER = "mfa-recovery"
 REQUIRED = "REQUIRED"
@@ -106,7 +106,7 @@ class Policy:
     def __init__(
         self,
         keycloak: KeycloakAccess,
-        snapshots: SqlPolicySnapshots,
+        snapshots: PolicySnapshotRepository,
         audit: Auditor,
         clock: Callable[[], datetime],
     ) -> None:

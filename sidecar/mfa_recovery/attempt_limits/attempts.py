@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from ..caller import Caller
 from .limiter import UNLOCKED, FailureLimiter, FailurePolicy, LockState
+from .repository import FailureRepository
 
 # The windows; the limits are settings (MFA_RECOVERY_SOURCE_*_LIMIT, defaults 20, 20 and 10).
 FAILURE_WINDOW_SECONDS = 900
@@ -56,14 +55,14 @@ class SourceLimits:
 
     @classmethod
     def in_store(
-        cls, engine: Engine, clock: Callable[[], datetime], *, failures: int, mails: int, notices: int
+        cls, repository: FailureRepository, clock: Callable[[], datetime], *, failures: int, mails: int, notices: int
     ) -> SourceLimits:
-        """Counted in the store; ``failures``, ``mails``, ``notices``: how many each address may have in its window
-        before it must wait as long as the window."""
+        """Counted in the store (``repository``, beside the users' counts); ``failures``, ``mails``, ``notices``:
+        how many each address may have in its window before it must wait as long as the window."""
 
         def limit(count: int, window: int, what: str) -> SourceLimit:
             policy = FailurePolicy(limit=count, window_seconds=window, lockout_seconds=window)
-            return SourceLimit(FailureLimiter(engine, policy, clock), what)
+            return SourceLimit(FailureLimiter(repository, policy, clock), what)
 
         return cls(
             failures=limit(failures, FAILURE_WINDOW_SECONDS, "failure"),

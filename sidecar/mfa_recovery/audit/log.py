@@ -1,22 +1,21 @@
-"""Append-only, hash-chained audit log in the ``audit_events`` table.
+"""Append-only, hash-chained audit log.
 
-Append-only: nothing in this code base updates or deletes a row of ``audit_events``; :class:`AuditLog` only
-inserts. The database enforces it too: migration 0004 put triggers on the table that refuse every UPDATE and
-DELETE (and TRUNCATE on PostgreSQL). Whoever removes those triggers to change a row still has to get past the
-chain (see :mod:`.chain`): ``AuditLog.verify()`` / ``mfa-recovery audit verify`` names the first row that was
-changed, removed or inserted out of place.
+Append-only: nothing in this code base updates or deletes an event; :class:`AuditLog` only appends. The database
+enforces it too: migration 0004 put triggers on ``audit_events`` that refuse every UPDATE and DELETE (and TRUNCATE
+on PostgreSQL). Whoever removes those triggers to change a row still has to get past the chain (see
+:mod:`.chain`): ``AuditLog.verify()`` / ``mfa-recovery audit verify`` names the first row that was changed,
+removed or inserted out of place.
 
-Every row is hashed before it is inserted, so no row is ever written twice. Inserts are serialised, so that no
-two writers (threads, gunicorn workers, the CLI) chain onto the same predecessor: on PostgreSQL the transaction
-first takes a transaction-level advisory lock (:data:`CHAIN_LOCK_KEY`), on SQLite it is opened with
-``BEGIN IMMEDIATE`` (the database's write lock, waited for up to the busy timeout). Under that lock it reads the
-last row, gives the new row the next id (``last id + 1``: ids of chained rows have no gaps) and its hash, and
+Every row is hashed before it is inserted, so no row is ever written twice. Appends are serialised, so that no two
+writers (threads, gunicorn workers, the CLI) chain onto the same predecessor: each happens in a transaction that
+holds the chain's lock from its start (:meth:`.repository.AuditRepository.locked_chain`). Under that lock it reads
+the last row, gives the new row the next id (``last id + 1``: ids of chained rows have no gaps) and its hash, and
 inserts it; the lock ends with the transaction. A unique index on ``prev_hash`` refuses a fork should anything
 ever get past the lock.
 
 A feature whose change must never stand without its row (a used code and its ``accepted`` row) makes both in one
-:meth:`AuditLog.transaction`: the lock is taken first, the feature's repository works on the same connection
-(``store.transactions.joined``), and the row is appended last; either both commit or neither does.
+:meth:`AuditLog.transaction`: the lock is taken first, the feature's repositories join the same transaction
+(``within=audited.transaction``), and the row is appended last; either both commit or neither does.
 """
 
 from __future__ import annotations
@@ -29,18 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, text
-
 from .. import plain_text
 from ..caller import Caller
-from ..store.tables import audit_events
+from ..store.transactions import Transaction
 from .chain import GENESIS, KEYED, Head, VerifyResult, as_utc, chain_hash, verify_chain
+from .repository import AuditRepository, EventFilter
 
 logger = logging.getLogger(__name__)
 
-CHAIN_LOCK_KEY = 727310002  # pg_advisory_xact_lock key of audit inserts (727310001 serialises migrations)
 MAX_PAGE = 1000  # the most events one search returns
-VERIFY_BATCH = 1000  # rows fetched at a time while verifying
 
 # A recovery sign-in: a backup code or an emailed code, accepted.
 RECOVERY_SIGN_IN_ACTIONS = ("backup_code.verify", "email_code.verify")
@@ -121,9 +117,9 @@ class AuditEvent:
 
 
 class AuditLog:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime], key: bytes) -> None:
+    def __init__(self, repository: AuditRepository, clock: Callable[[], datetime], key: bytes) -> None:
         """``key``: the audit key every new row's hash is keyed with (never the code pepper)."""
-        self._engine = engine
+        self._repository = repository
         self._clock = clock
         self._key = key
 
@@ -139,30 +135,22 @@ class AuditLog:
         user_agent: str | None = None,
     ) -> None:
         """Append one row, in a transaction of its own."""
-        with self.transaction() as transaction:
-            transaction.record(realm, actor, subject, action, outcome, detail, ip, user_agent)
+        with self.transaction() as audited:
+            audited.record(realm, actor, subject, action, outcome, detail, ip, user_agent)
 
     @contextmanager
     def transaction(self) -> Iterator[AuditedTransaction]:
-        """One database transaction in which a feature changes its own data (through ``.connection``) and records
-        what it did (``.record``): committed together, or not at all. It holds the chain's lock from its start,
-        so keep it short: no hashing of codes, no network."""
-        with self._engine.connect() as conn:
-            _lock_chain(conn)
-            transaction = AuditedTransaction(conn, self._clock, self._key)
-            try:
-                yield transaction
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-        transaction.log_committed()
+        """One database transaction in which a feature changes its own data (its repositories ``within=`` the
+        ``.transaction``) and records what it did (``.record``): committed together, or not at all. It holds the
+        chain's lock from its start, so keep it short: no hashing of codes, no network."""
+        with self._repository.locked_chain() as transaction:
+            audited = AuditedTransaction(transaction, self._repository, self._clock, self._key)
+            yield audited
+        audited.log_committed()
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:
         """Newest events first, as plain row dicts (for operators and tests)."""
-        query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
-        with self._engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+        return self._repository.recent(limit)
 
     def search(
         self,
@@ -185,26 +173,18 @@ class AuditLog:
         """
         if first < 0 or not 0 <= max <= MAX_PAGE:
             raise ValueError(f"first must be >= 0 and max 0..{MAX_PAGE} (got first={first}, max={max})")
-        c = audit_events.c
-        conditions: list[ColumnElement[bool]] = []
-        if realm is not None:
-            conditions.append(c.realm == realm)
-        if subject is not None:
-            conditions.append(c.subject == subject)
-        if actor is not None:
-            conditions.append(c.actor == actor)
-        if action is not None:
-            conditions.append(_action_matches([action]) if action.endswith(".") else c.action == action)
-        if since is not None:
-            conditions.append(c.occurred_at >= as_utc(since))
-        if until is not None:
-            conditions.append(c.occurred_at < as_utc(until))
-        page = select(audit_events).where(*conditions).order_by(c.id.desc()).offset(first).limit(max)
-        count = select(func.count()).select_from(audit_events).where(*conditions)
-        with self._engine.connect() as conn:
-            total = conn.execute(count).scalar_one()
-            events = [AuditEvent.from_row(row._mapping) for row in conn.execute(page)] if max else []
-        return events, total
+        prefix = action is not None and action.endswith(".")
+        where = EventFilter(
+            realm=realm,
+            subject=subject,
+            actor=actor,
+            action=None if prefix else action,
+            action_prefix=action if prefix else None,
+            since=None if since is None else as_utc(since),
+            until=None if until is None else as_utc(until),
+        )
+        rows, total = self._repository.search(where, first, max)
+        return [AuditEvent.from_row(row) for row in rows], total
 
     def latest_for_subjects(
         self,
@@ -222,47 +202,38 @@ class AuditLog:
         prefixes = [actions_prefixes] if isinstance(actions_prefixes, str) else list(actions_prefixes)
         if not ids or not prefixes:
             return {}
-        c = audit_events.c
-        newest = (
-            select(func.max(c.id))
-            .where(c.realm == realm, c.subject.in_(ids), _action_matches(prefixes))
-            .group_by(c.subject)
-        )
-        if outcome is not None:
-            newest = newest.where(c.outcome == outcome)
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(audit_events).where(c.id.in_(newest)))
-            return {row.subject: AuditEvent.from_row(row._mapping) for row in rows}
+        rows = self._repository.latest_for_subjects(realm, ids, prefixes, outcome)
+        return {row["subject"]: AuditEvent.from_row(row) for row in rows}
 
     def verify(self, expect_head: Head | None = None) -> VerifyResult:
         """Walk the whole chain in id order (and check it runs through ``expect_head``); the result names the first
         row that breaks it, and why."""
-        query = select(audit_events).order_by(audit_events.c.id)
-        with self._engine.connect() as conn:
-            rows = conn.execution_options(yield_per=VERIFY_BATCH).execute(query)
-            return verify_chain((row._mapping for row in rows), self._key, expect_head)
+        with self._repository.rows_in_order() as rows:
+            return verify_chain(rows, self._key, expect_head)
 
     def head(self) -> Head | None:
         """The last row's id and hash, to be kept outside the database; None for an empty trail."""
-        query = select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-        with self._engine.connect() as conn:
-            last = conn.execute(query).first()
+        last = self._repository.last_link()
         return None if last is None or last.hash is None else Head(last.id, last.hash)
 
 
 class AuditedTransaction:
     """An open transaction of :meth:`AuditLog.transaction`: an :class:`Auditor` whose rows commit with whatever
-    else is done on ``connection``."""
+    repositories do ``within=`` its :attr:`transaction`."""
 
-    def __init__(self, connection: Connection, clock: Callable[[], datetime], key: bytes) -> None:
-        self._connection = connection
+    def __init__(
+        self, transaction: Transaction, repository: AuditRepository, clock: Callable[[], datetime], key: bytes
+    ) -> None:
+        self._transaction = transaction
+        self._repository = repository
         self._clock = clock
         self._key = key
         self._appended: list[dict[str, Any]] = []
 
     @property
-    def connection(self) -> Connection:
-        return self._connection
+    def transaction(self) -> Transaction:
+        """The open transaction, for repositories to join."""
+        return self._transaction
 
     def record(
         self,
@@ -275,10 +246,7 @@ class AuditedTransaction:
         ip: str | None = None,
         user_agent: str | None = None,
     ) -> None:
-        conn = self._connection
-        last = conn.execute(
-            select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-        ).first()
+        last = self._repository.last_link(self._transaction)
         prev_hash = GENESIS if last is None else last.hash
         # The hash is taken over what the database gives back, so the detail goes through JSON first (tuples
         # become lists, keys strings) and the time is stored in UTC (SQLite keeps the wall time, not the zone).
@@ -298,10 +266,9 @@ class AuditedTransaction:
             "user_agent": _storable(user_agent),
         }
         keyed_hash = chain_hash(prev_hash, row, self._key)
-        conn.execute(insert(audit_events).values(**row, prev_hash=prev_hash, hash=keyed_hash, hash_scheme=KEYED))
-        if conn.dialect.name == "postgresql":
-            # Keep the id sequence in step, for anything that inserts without an id (e.g. after a downgrade).
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": row["id"]})
+        self._repository.append(
+            {**row, "prev_hash": prev_hash, "hash": keyed_hash, "hash_scheme": KEYED}, self._transaction
+        )
         self._appended.append(row)
 
     def log_committed(self) -> None:
@@ -316,18 +283,6 @@ class AuditedTransaction:
             )
 
 
-def _lock_chain(conn: Connection) -> None:
-    """Begin ``conn``'s transaction holding the lock that serialises appends to the chain, until it ends."""
-    if conn.dialect.name == "sqlite":
-        # Python's sqlite3 would begin a deferred transaction at the INSERT, after the read of the last row; an
-        # explicit BEGIN IMMEDIATE takes the write lock first (it waits up to the busy timeout for it).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif conn.dialect.name == "postgresql":
-        # READ COMMITTED: the read of the last row, after the lock, sees what the previous holder committed.
-        conn.execution_options(isolation_level="READ COMMITTED")
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-
-
 def _storable(value: Any) -> Any:
     """``value`` (text, or JSON made of lists and objects) with what no database or hash can take replaced."""
     if isinstance(value, str):
@@ -337,11 +292,6 @@ def _storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {_storable(key): _storable(item) for key, item in value.items()}
     return value
-
-
-def _action_matches(prefixes: Iterable[str]) -> ColumnElement[bool]:
-    """The action starts with one of ``prefixes`` (``_`` and ``%`` in them are plain characters)."""
-    return or_(*(audit_events.c.action.startswith(prefix, autoescape=True) for prefix in prefixes))
 
 
 def record_call(

@@ -1,18 +1,72 @@
-"""SQLAlchemy implementation of :class:`BackupCodeRepository`."""
+"""What the backup codes need from storage (:class:`BackupCodeRepository`), and its SQL implementation."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select, update
 
 from ..store.tables import backup_codes
 from ..store.transactions import Transaction, joined
-from .service import ACTIVE, PENDING, NewCode, StoredCode
+
+# A code's set is "pending" while shown on the setup page (never valid for sign-in), "active" once confirmed.
+PENDING = "pending"
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    id: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class NewCode:
+    lookup: str
+    hash: str
+
+
+class BackupCodeRepository(Protocol):
+    """The users' backup codes, each stored as its look-up key and hash. Every method is one transaction of its
+    own, unless ``within`` names an open one it joins (then it commits or rolls back with that one)."""
+
+    def replace_all(self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime) -> None:
+        """Delete every code of the user (active and pending) and insert ``codes`` as active, in one transaction."""
+
+    def replace_pending(
+        self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime, expired_before: datetime
+    ) -> None:
+        """Delete the user's pending codes (and pending codes made before ``expired_before``); insert ``codes``
+        as pending. Active codes are untouched."""
+
+    def activate(self, realm: str, user_id: str, set_id: str, created_after: datetime) -> int | None:
+        """In one transaction: make the user's pending set ``set_id`` (made after ``created_after``) active and
+        delete the user's other active codes. Returns the active unused count, or None if no such pending set.
+        Of two concurrent confirmations of one set, only one activates it."""
+
+    def find_unused(self, realm: str, user_id: str, lookup: str) -> StoredCode | None:
+        """The user's active, unused code with this look-up key."""
+
+    def consume(self, code_id: int, now: datetime, within: Transaction | None = None) -> bool:
+        """Mark the code used if it is still unused and active: True for exactly one caller, however many try
+        at once."""
+
+    def count_unused(self, realm: str, user_id: str, within: Transaction | None = None) -> int:
+        """The user's active unused codes."""
+
+    def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
+        """Active unused codes per user, in one query; users without any are left out."""
+
+    def delete_all(self, realm: str, user_id: str) -> int:
+        """Delete every code of the user, active and pending; returns how many there were."""
 
 
 class SqlBackupCodeRepository:
+    """:class:`BackupCodeRepository` in the ``backup_codes`` table."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

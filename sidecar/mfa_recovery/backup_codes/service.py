@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .codes import display, generate_codes, normalise
 from .hashing import CodeHasher, lookup_key
+from .repository import BackupCodeRepository, NewCode, StoredCode
 
 if TYPE_CHECKING:
     from ..store.transactions import Transaction
@@ -18,22 +19,7 @@ MAX_INPUT_LENGTH = 64
 PENDING_SET_LIFETIME = timedelta(minutes=30)
 SET_ID_BYTES = 32  # 256 bits, URL-safe base64: 43 characters
 
-PENDING = "pending"
-ACTIVE = "active"
-
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class StoredCode:
-    id: int
-    hash: str
-
-
-@dataclass(frozen=True)
-class NewCode:
-    lookup: str
-    hash: str
 
 
 @dataclass(frozen=True)
@@ -47,35 +33,6 @@ class PendingSet:
     set_id: str
     codes: list[str]
     expires_at: datetime
-
-
-class BackupCodeRepository(Protocol):
-    def replace_all(self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime) -> None:
-        """Delete every code of the user (active and pending) and insert ``codes`` as active, in one transaction."""
-
-    def replace_pending(
-        self, realm: str, user_id: str, set_id: str, codes: Sequence[NewCode], now: datetime, expired_before: datetime
-    ) -> None:
-        """Delete the user's pending codes (and pending codes made before ``expired_before``); insert ``codes``
-        as pending. Active codes are untouched."""
-
-    def activate(self, realm: str, user_id: str, set_id: str, created_after: datetime) -> int | None:
-        """In one transaction: make the user's pending set ``set_id`` (made after ``created_after``) active and
-        delete the user's other active codes. Returns the active unused count, or None if no such pending set."""
-
-    def find_unused(self, realm: str, user_id: str, lookup: str) -> StoredCode | None: ...
-
-    def consume(self, code_id: int, now: datetime, within: Transaction | None = None) -> bool:
-        """Mark the code used if it is still unused; True only for the caller that did so. ``within``: the
-        transaction it commits with (else one of its own)."""
-
-    def count_unused(self, realm: str, user_id: str, within: Transaction | None = None) -> int: ...
-
-    def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:
-        """Active unused codes per user, in one query; users without any are left out."""
-
-    def delete_all(self, realm: str, user_id: str) -> int:
-        """Delete every code of the user, active and pending; returns how many there were."""
 
 
 class BackupCodeService:

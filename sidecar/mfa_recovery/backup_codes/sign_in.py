@@ -14,7 +14,8 @@ from ..notifications.notices import queue_notice
 from ..notifications.outbox import BACKUP_CODE_SIGNIN, Outbox
 from ..realm_options.service import RealmOptionsService
 from .hashing import CodeHasher
-from .service import MAX_INPUT_LENGTH, BackupCodeService, StoredCode
+from .repository import StoredCode
+from .service import MAX_INPUT_LENGTH, BackupCodeService
 
 ACTOR = "bridge"
 ACCEPTED = "accepted"
@@ -73,8 +74,8 @@ class BackupCodeSignIn:
         """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
         row that cannot be written leaves the code unused. None when a concurrent submission used it first."""
         options = self._options.get(caller.realm)
-        with self._audit.transaction() as transaction:
-            remaining = self._codes.use(caller.realm, caller.user_id, stored, within=transaction)
+        with self._audit.transaction() as audited:
+            remaining = self._codes.use(caller.realm, caller.user_id, stored, within=audited.transaction)
             if remaining is None:
                 return None
             result = SignInResult(
@@ -83,7 +84,7 @@ class BackupCodeSignIn:
                 regenerate=remaining <= options.warning_threshold,
                 reenrol_otp=options.reenrol_otp_after_recovery,
             )
-            self._record(transaction, caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
+            self._record(audited, caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
         return result
 
     @staticmethod

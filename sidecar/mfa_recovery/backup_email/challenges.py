@@ -21,7 +21,7 @@ from ..store.transactions import Transaction
 from . import codes
 from .address import mask
 from .limits import CAP_WINDOW, CODE_LIFETIME, COOLDOWN, HOURLY_CAP, MAX_WRONG_TRIES
-from .repository import Challenge, SqlBackupEmailRepository
+from .repository import BackupEmailRepository, Challenge
 
 SENT = "sent"
 COOLDOWN_RESULT = "cooldown"
@@ -75,7 +75,7 @@ class Check:
 class EmailChallenges:
     def __init__(
         self,
-        repository: SqlBackupEmailRepository,
+        repository: BackupEmailRepository,
         mailer: CodeMailer,
         pepper: str,
         clock: Clock,

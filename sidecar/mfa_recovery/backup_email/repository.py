@@ -1,10 +1,12 @@
-"""SQLAlchemy storage of backup addresses (``backup_emails``) and mailed codes (``email_challenges``)."""
+"""What the backup email needs from storage (:class:`BackupEmailRepository`): the verified addresses and the mailed
+codes; and its SQL implementation."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select, update
 
@@ -42,7 +44,65 @@ class Challenge:
     failed_attempts: int
 
 
+class BackupEmailRepository(Protocol):
+    """The users' verified backup addresses and the codes mailed to them (stored as a keyed hash only). Every method
+    is one transaction of its own, unless ``within`` names an open one it joins (then it commits or rolls back with
+    that one). ``max_wrong``: the wrong tries after which a code is dead."""
+
+    def backup_email(self, realm: str, user_id: str) -> BackupEmail | None:
+        """The user's verified backup address."""
+
+    def backup_emails_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, BackupEmail]:
+        """:meth:`backup_email` of many users in one query; users without an address are left out."""
+
+    def remove(self, realm: str, user_id: str, now: datetime) -> RemovedBackupEmail:
+        """In one transaction: delete the user's backup address and end every live code of the user (sign-in codes
+        sent to it, and the code that would verify an address still waiting)."""
+
+    def waiting_addresses_for_users(
+        self, realm: str, user_ids: Collection[str], now: datetime, max_wrong: int
+    ) -> dict[str, str]:
+        """Per user, the address still waiting for verification (of the newest live ``verify_address`` code), in
+        one query; users with none are left out."""
+
+    def sent_since(self, realm: str, user_id: str, since: datetime) -> list[tuple[str, datetime]]:
+        """(purpose, created_at) of the user's codes made after ``since``, oldest first."""
+
+    def add_challenge(
+        self,
+        realm: str,
+        user_id: str,
+        purpose: str,
+        address: str,
+        code_lookup: str,
+        now: datetime,
+        expires_at: datetime,
+        forget_before: datetime,
+    ) -> None:
+        """In one transaction: end the user's live code of ``purpose`` (the new one replaces it), store the new
+        one, and delete everyone's codes made before ``forget_before`` (expired and out of every window)."""
+
+    def live_challenge(self, realm: str, user_id: str, purpose: str, now: datetime, max_wrong: int) -> Challenge | None:
+        """The user's newest code of ``purpose`` that is unused, unexpired and has tries left."""
+
+    def count_wrong(self, challenge_id: int) -> int:
+        """Count one wrong try against the code, atomically (concurrent tries are all counted); returns its wrong
+        tries so far, this one included."""
+
+    def consume(self, challenge_id: int, now: datetime, max_wrong: int, within: Transaction | None = None) -> bool:
+        """Mark the code used if it is still live: True for exactly one caller, however many try at once."""
+
+    def consume_as_backup_address(
+        self, challenge_id: int, realm: str, user_id: str, address: str, now: datetime, max_wrong: int
+    ) -> bool:
+        """In one transaction: use the code (as :meth:`consume`), make ``address`` the user's verified backup
+        address (replacing any earlier one), and end the live sign-in codes that went to the earlier address.
+        False, and nothing changed, when the code was no longer live."""
+
+
 class SqlBackupEmailRepository:
+    """:class:`BackupEmailRepository` in the tables ``backup_emails`` and ``email_challenges``."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -57,7 +117,6 @@ class SqlBackupEmailRepository:
         return None if row is None else BackupEmail(address=row.address, verified_at=row.verified_at)
 
     def backup_emails_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, BackupEmail]:
-        """:meth:`backup_email` of many users in one query; users without an address are left out."""
         if not user_ids:
             return {}
         query = select(backup_emails.c.user_id, backup_emails.c.address, backup_emails.c.verified_at).where(
@@ -70,8 +129,6 @@ class SqlBackupEmailRepository:
             }
 
     def remove(self, realm: str, user_id: str, now: datetime) -> RemovedBackupEmail:
-        """In one transaction: delete the user's backup address and end every live code of the user (sign-in codes
-        sent to it, and the code that would verify an address still waiting)."""
         mine = (backup_emails.c.realm == realm, backup_emails.c.user_id == user_id)
         with self._engine.begin() as conn:
             address = conn.execute(select(backup_emails.c.address).where(*mine)).scalar()
@@ -88,8 +145,6 @@ class SqlBackupEmailRepository:
     def waiting_addresses_for_users(
         self, realm: str, user_ids: Collection[str], now: datetime, max_wrong: int
     ) -> dict[str, str]:
-        """Per user, the address still waiting for verification (of the newest live ``verify_address`` code), in
-        one query; users with none are left out."""
         if not user_ids:
             return {}
         query = (
@@ -103,7 +158,6 @@ class SqlBackupEmailRepository:
             return {row.user_id: row.address for row in conn.execute(query)}  # the newest comes last and wins
 
     def sent_since(self, realm: str, user_id: str, since: datetime) -> list[tuple[str, datetime]]:
-        """(purpose, created_at) of the user's codes made after ``since``, oldest first."""
         query = (
             select(_c.purpose, _c.created_at)
             .where(_c.realm == realm, _c.user_id == user_id, _c.created_at > since)
@@ -123,8 +177,6 @@ class SqlBackupEmailRepository:
         expires_at: datetime,
         forget_before: datetime,
     ) -> None:
-        """In one transaction: end the user's live code of ``purpose`` (the new one replaces it), store the new
-        one, and delete everyone's codes made before ``forget_before`` (expired and out of every window)."""
         with self._engine.begin() as conn:
             conn.execute(
                 update(email_challenges)
@@ -147,7 +199,6 @@ class SqlBackupEmailRepository:
             conn.execute(delete(email_challenges).where(_c.created_at < forget_before))
 
     def live_challenge(self, realm: str, user_id: str, purpose: str, now: datetime, max_wrong: int) -> Challenge | None:
-        """The user's newest code of ``purpose`` that is unused, unexpired and has tries left."""
         query = (
             select(email_challenges)
             .where(*_mine(realm, user_id, purpose), *_live(now, max_wrong))
@@ -169,7 +220,6 @@ class SqlBackupEmailRepository:
         )
 
     def count_wrong(self, challenge_id: int) -> int:
-        """Count one wrong try against the code (atomic increment); returns its wrong tries so far."""
         key = _c.id == challenge_id
         with self._engine.begin() as conn:
             conn.execute(update(email_challenges).where(key).values(failed_attempts=_c.failed_attempts + 1))
@@ -177,16 +227,12 @@ class SqlBackupEmailRepository:
             return int(conn.execute(select(_c.failed_attempts).where(key)).scalar_one())
 
     def consume(self, challenge_id: int, now: datetime, max_wrong: int, within: Transaction | None = None) -> bool:
-        """Mark the code used if it is still live; True only for the one caller that did so. ``within``: the
-        transaction it commits with (else one of its own)."""
         with joined(self._engine, within) as conn:
             return self._consume(conn, challenge_id, now, max_wrong)
 
     def consume_as_backup_address(
         self, challenge_id: int, realm: str, user_id: str, address: str, now: datetime, max_wrong: int
     ) -> bool:
-        """In one transaction: use the code, make ``address`` the user's verified backup address (replacing any
-        earlier one), and end the live sign-in codes that went to the earlier address."""
         with self._engine.begin() as conn:
             if not self._consume(conn, challenge_id, now, max_wrong):
                 return False

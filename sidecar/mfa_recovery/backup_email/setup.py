@@ -20,7 +20,7 @@ from ..realm_options.service import RealmOptionsService
 from . import address as addresses
 from .challenges import EXPIRED, MATCHED, EmailChallenges, Issued
 from .limits import CODE_LIFETIME, MAX_WRONG_TRIES
-from .repository import VERIFY_ADDRESS, SqlBackupEmailRepository
+from .repository import VERIFY_ADDRESS, BackupEmailRepository
 
 ACTOR = "user"
 
@@ -47,7 +47,7 @@ class AddressCheck:
 class BackupEmailSetup:
     def __init__(
         self,
-        repository: SqlBackupEmailRepository,
+        repository: BackupEmailRepository,
         challenges: EmailChallenges,
         options: RealmOptionsService,
         outbox: Outbox,

@@ -19,7 +19,7 @@ from ..realm_options.service import RealmOptionsService
 from .address import mask
 from .challenges import EXPIRED, MATCHED, REJECTED, EmailChallenges, Issued
 from .limits import CODE_LIFETIME
-from .repository import SIGN_IN, Challenge, SqlBackupEmailRepository
+from .repository import SIGN_IN, BackupEmailRepository, Challenge
 
 ACTOR = "bridge"
 
@@ -40,7 +40,7 @@ class EmailSignInResult:
 class EmailCodeSignIn:
     def __init__(
         self,
-        repository: SqlBackupEmailRepository,
+        repository: BackupEmailRepository,
         challenges: EmailChallenges,
         backup_codes: BackupCodeService,
         limiter: AttemptLimits,
@@ -122,10 +122,10 @@ class EmailCodeSignIn:
         """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
         row that cannot be written leaves the code unused. False when a concurrent submission (or expiry) got
         there first."""
-        with self._audit.transaction() as transaction:
-            if not self._challenges.consume(challenge, within=transaction):
+        with self._audit.transaction() as audited:
+            if not self._challenges.consume(challenge, within=audited.transaction):
                 return False
-            self._answer(caller, answer, {"address_hint": hint}, auditor=transaction)
+            self._answer(caller, answer, {"address_hint": hint}, auditor=audited)
         return True
 
     def _answer(

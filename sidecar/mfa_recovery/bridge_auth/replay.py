@@ -1,4 +1,4 @@
-"""Replay guard backed by the ``used_bridge_tokens`` table, shared by all sidecar replicas."""
+"""Replay guard over the used token ids in the store, shared by all sidecar replicas."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, insert
-from sqlalchemy.exc import IntegrityError
-
-from ..store.tables import used_bridge_tokens
+from .repository import UsedTokenRepository
 
 PURGE_INTERVAL_SECONDS = 60.0
 
 
 class StoreReplayGuard:
+    """Each bridge token is accepted once, by whichever replica sees it first; expired ids are purged now and then
+    (at most every ``purge_interval`` seconds per process)."""
+
     def __init__(
         self,
-        engine: Engine,
+        repository: UsedTokenRepository,
         clock: Callable[[], datetime],
         purge_interval: float = PURGE_INTERVAL_SECONDS,
     ) -> None:
-        self._engine = engine
+        self._repository = repository
         self._clock = clock
         self._purge_interval = purge_interval
         self._last_purge = float("-inf")
@@ -30,17 +30,10 @@ class StoreReplayGuard:
 
     def remember(self, jti: str, expires_at: datetime) -> bool:
         self._maybe_purge()
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(insert(used_bridge_tokens).values(jti=jti, expires_at=expires_at))
-        except IntegrityError:
-            return False
-        return True
+        return self._repository.add(jti, expires_at)
 
     def purge_expired(self) -> int:
-        with self._engine.begin() as conn:
-            result = conn.execute(delete(used_bridge_tokens).where(used_bridge_tokens.c.expires_at < self._clock()))
-            return result.rowcount
+        return self._repository.delete_expired(self._clock())
 
     def _maybe_purge(self) -> None:
         with self._lock:

@@ -31,9 +31,9 @@ from .outbox import (
     MAX_ATTEMPTS,
     MFA_DISABLED,
     SUPERVISOR_NOTICE,
-    Notification,
     Outbox,
 )
+from .repository import Notification
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
-"""SQLAlchemy storage of realm options (table ``realm_options``)."""
+"""What the realm options need from storage (:class:`RealmOptionsRepository`), and its SQL implementation."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from sqlalchemy import Engine, select
 
@@ -9,7 +11,19 @@ from ..store.upsert import upsert
 from .options import RealmOptions
 
 
+class RealmOptionsRepository(Protocol):
+    """The options saved per realm; a realm never configured has none."""
+
+    def find(self, realm: str) -> RealmOptions | None:
+        """The realm's saved options; None when none were saved."""
+
+    def save(self, options: RealmOptions) -> None:
+        """Save the realm's options, replacing any saved before."""
+
+
 class SqlRealmOptionsRepository:
+    """:class:`RealmOptionsRepository` in the ``realm_options`` table."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

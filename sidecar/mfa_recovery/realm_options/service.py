@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ..audit.log import Auditor
 from .options import DEFAULT_WARNING_THRESHOLD, RealmOptions
-
-
-class RealmOptionsRepository(Protocol):
-    def find(self, realm: str) -> RealmOptions | None: ...
-
-    def save(self, options: RealmOptions) -> None: ...
+from .repository import RealmOptionsRepository
 
 
 @dataclass(frozen=True)

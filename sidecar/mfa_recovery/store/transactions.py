@@ -1,9 +1,14 @@
-"""Changes of several parts that must commit together, such as a used code and its audit row."""
+"""Changes of several repositories that must commit together, such as a used code and its audit row.
+
+Whoever opens a :class:`Transaction` commits or rolls it back; domain code only hands it on to repositories
+(their ``within`` parameter), whose changes then commit with it, or not at all.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
@@ -14,6 +19,13 @@ class Transaction(Protocol):
 
     @property
     def connection(self) -> Connection: ...
+
+
+@dataclass(frozen=True)
+class SqlTransaction:
+    """The :class:`Transaction` open on ``connection``."""
+
+    connection: Connection
 
 
 @contextmanager

@@ -24,7 +24,8 @@ from .blueprint import bp
 from .csrf import origin
 from .oidc import OidcClient
 from .pages import handle_error, is_ui_path, security_headers
-from .sessions import SqlUiSessions
+from .repository import SqlUiSessionRepository
+from .sessions import UiSessions
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def register(app: Flask, services: Services, *, oidc: OidcClient | None = None) 
         )
     keycloak = urlsplit(settings.issuer_base_url)
     app.extensions[EXTENSION] = UiComponents(
-        sessions=SqlUiSessions(services.engine, services.clock),
+        sessions=UiSessions(SqlUiSessionRepository(services.engine), services.clock),
         oidc=client,
         public_url=settings.public_url,
         keycloak_origin=origin(f"{keycloak.scheme}://{keycloak.netloc}"),

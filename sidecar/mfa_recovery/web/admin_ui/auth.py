@@ -21,7 +21,7 @@ from ...config import is_loopback_http
 from ..context import request_client, services
 from . import csrf
 from .oidc import OidcClient, TokenRefused, Tokens
-from .sessions import COOKIE_NAME, COOKIE_PATH, SqlUiSessions, UiSession
+from .sessions import COOKIE_NAME, COOKIE_PATH, UiSession, UiSessions
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class UiNotConfigured(Exception):
 
 @dataclass(frozen=True)
 class UiComponents:
-    sessions: SqlUiSessions
+    sessions: UiSessions
     oidc: OidcClient | None
     public_url: str
     keycloak_origin: str | None

@@ -1,4 +1,4 @@
-"""Server-side sessions of the admin UI (table ``ui_sessions``).
+"""Server-side sessions of the admin UI, kept in the store (:mod:`.repository`).
 
 The browser holds only a random 256-bit key in the cookie ``mfa_recovery_ui``; the table holds its SHA-256, the
 realm, and the session's data (Keycloak's tokens, the CSRF secret, the language, a sign-in under way, messages for
@@ -27,11 +27,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, delete, select
 
-from ...store.tables import ui_sessions
 from ...store.times import aware
-from ...store.upsert import upsert
+from .repository import StoredUiSession, UiSessionRepository
 
 COOKIE_NAME = "mfa_recovery_ui"
 COOKIE_PATH = "/ui"
@@ -100,9 +98,11 @@ def unseal(key: str, realm: str, stored: Any) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-class SqlUiSessions:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
-        self._engine = engine
+class UiSessions:
+    """The admin UI's sessions, sealed under their cookie's key and kept in the store (``repository``)."""
+
+    def __init__(self, repository: UiSessionRepository, clock: Callable[[], datetime]) -> None:
+        self._repository = repository
         self._clock = clock
 
     def new(self, realm: str, data: dict[str, Any] | None = None) -> UiSession:
@@ -117,38 +117,28 @@ class SqlUiSessions:
         deleted)."""
         if not key or not KEY_FORMAT.match(key):
             return None
-        with self._engine.connect() as conn:
-            row = conn.execute(select(ui_sessions).where(ui_sessions.c.id == key_hash(key))).first()
-        if row is None:
+        stored = self._repository.find(key_hash(key))
+        if stored is None:
             return None
         now = self._clock()
-        if aware(row.expires_at, now) <= now:
+        if aware(stored.expires_at, now) <= now:
             self.delete(key)
             return None
-        data = unseal(key, realm, row.data) if row.realm == realm else None
+        data = unseal(key, realm, stored.sealed) if stored.realm == realm else None
         if data is None:
             return None
-        return UiSession(key, row.realm, data, aware(row.created_at, now))
+        return UiSession(key, stored.realm, data, aware(stored.created_at, now))
 
     def save(self, session: UiSession) -> None:
         """Store the session and move its idle expiry on (never past the absolute one)."""
         idle = IDLE_TIMEOUT if "tokens" in session.data else UNSIGNED_TIMEOUT
         expires_at = min(session.created_at + ABSOLUTE_LIFETIME, self._clock() + idle)
-        values = {
-            "id": session.id,
-            "realm": session.realm,
-            "data": seal(session.key, session.realm, session.data),
-            "created_at": session.created_at,
-            "expires_at": expires_at,
-        }
-        with self._engine.begin() as conn:
-            upsert(conn, ui_sessions, values, keys=("id",))
+        sealed = seal(session.key, session.realm, session.data)
+        self._repository.save(StoredUiSession(session.id, session.realm, sealed, session.created_at, expires_at))
 
     def delete(self, key: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(delete(ui_sessions).where(ui_sessions.c.id == key_hash(key)))
+        self._repository.delete(key_hash(key))
 
     def purge(self) -> int:
         """Delete the expired sessions; how many."""
-        with self._engine.begin() as conn:
-            return conn.execute(delete(ui_sessions).where(ui_sessions.c.expires_at <= self._clock())).rowcount
+        return self._repository.delete_expired(self._clock())

@@ -1,11 +1,12 @@
-"""The ``policy_snapshots`` table: what Keycloak's settings were before the sidecar forced MFA in a realm."""
+"""What the "force MFA" policy needs from storage (:class:`PolicySnapshotRepository`): what Keycloak's settings
+were before the sidecar forced MFA in a realm; and its SQL implementation."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, delete, select
 
@@ -21,7 +22,23 @@ class Snapshot:
     content: Mapping[str, Any]
 
 
-class SqlPolicySnapshots:
+class PolicySnapshotRepository(Protocol):
+    """At most one snapshot per realm: taken when MFA is forced, deleted once it is restored."""
+
+    def get(self, realm: str) -> Snapshot | None:
+        """The realm's snapshot; None when none is kept."""
+
+    def put_if_absent(self, realm: str, taken_at: datetime, taken_by: str, content: Mapping[str, Any]) -> bool:
+        """Store the realm's snapshot unless one is stored already (a concurrent store is no error); True when the
+        snapshot stored is this call's."""
+
+    def delete(self, realm: str) -> None:
+        """Forget the realm's snapshot."""
+
+
+class SqlPolicySnapshotRepository:
+    """:class:`PolicySnapshotRepository` in the ``policy_snapshots`` table."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -33,7 +50,6 @@ class SqlPolicySnapshots:
         return Snapshot(realm=row.realm, taken_at=row.taken_at, taken_by=row.taken_by, content=row.snapshot or {})
 
     def put_if_absent(self, realm: str, taken_at: datetime, taken_by: str, content: Mapping[str, Any]) -> bool:
-        """Store the realm's snapshot unless one is stored already; True when this call stored it."""
         values = {"realm": realm, "taken_at": taken_at, "taken_by": taken_by, "snapshot": dict(content)}
         with self._engine.begin() as conn:
             before = conn.execute(select(policy_snapshots.c.realm).where(policy_snapshots.c.realm == realm)).first()

@@ -1,4 +1,7 @@
-"""What every mail shares: languages, dates, greeting, the client facts, and the plain-text and HTML layout.
+"""What every mail shares: its language, dates, greeting, the client facts, and the plain-text and HTML layout.
+
+A mail's texts are English in the code, ``_("Hello %(name)s,", name=...)`` with the mail's :class:`Texts`, and
+in the catalogs of ``mfa_recovery.translations`` for the other languages.
 
 A mail's body is a list of blocks: a paragraph (``str``), a :class:`Code` on a line of its own, or
 :class:`Facts` (a two-column table). The text part puts a blank line between blocks; the HTML part escapes
@@ -8,47 +11,15 @@ everything it is given.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-LANGUAGES = ("en", "nl")
-DEFAULT_LANGUAGE = "en"
+from babel.dates import format_date
+
+from ...translations import LANGUAGES, SOURCE_LANGUAGE, translate
+
 MAX_USER_AGENT_SHOWN = 300
-
-_MONTHS = {
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-    "nl": (
-        "januari", "februari", "maart", "april", "mei", "juni",
-        "juli", "augustus", "september", "oktober", "november", "december",
-    ),
-}  # fmt: skip
-
-COMMON = {
-    "en": {
-        "greeting": "Hello {name},",
-        "greeting_anonymous": "Hello,",
-        "when": "When",
-        "ip": "IP address",
-        "browser": "Browser",
-        "unknown": "unknown",
-        "if_you": "If this was you, you need not do anything.",
-        "footer": "This message was sent automatically; replies are not read.",
-    },
-    "nl": {
-        "greeting": "Beste {name},",
-        "greeting_anonymous": "Beste,",
-        "when": "Wanneer",
-        "ip": "IP-adres",
-        "browser": "Browser",
-        "unknown": "onbekend",
-        "if_you": "Was jij dit? Dan hoef je niets te doen.",
-        "footer": "Dit bericht is automatisch verstuurd; antwoorden worden niet gelezen.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -84,49 +55,59 @@ class Facts:
 Block = str | Code | Facts
 
 
+@dataclass(frozen=True)
+class Texts:
+    """The texts of a mail in its language: ``_("Hello %(name)s,", name=name)`` is that text in ``language``."""
+
+    language: str
+
+    def __call__(self, message: str, **values: object) -> str:
+        return translate(self.language, message, **values)
+
+
 def language_of(locale: str | None) -> str:
     """``nl``, ``nl-NL``, ``nl_BE`` → ``nl``; anything unknown → English."""
     if not locale:
-        return DEFAULT_LANGUAGE
+        return SOURCE_LANGUAGE
     primary = locale.strip().replace("_", "-").split("-")[0].lower()
-    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+    return primary if primary in LANGUAGES else SOURCE_LANGUAGE
 
 
-def texts(table: Mapping[str, Mapping[str, str]], locale: str | None) -> tuple[str, dict[str, str]]:
-    """The language for ``locale`` and the mail's own texts in it, on top of :data:`COMMON`."""
-    language = language_of(locale)
-    return language, {**COMMON[language], **table[language]}
+def texts(locale: str | None) -> Texts:
+    """The texts for a reader whose locale is ``locale``."""
+    return Texts(language_of(locale))
 
 
 def format_when(moment: datetime, language: str) -> str:
     """``25 November 2025, 14:03 UTC (2025-11-25T14:03:12Z)``."""
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    month = _MONTHS[language][utc.month - 1]
+    day = format_date(utc.date(), "d MMMM y", locale=language)
     iso = utc.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return f"{utc.day} {month} {utc.year}, {utc:%H:%M} UTC ({iso})"
+    return f"{day}, {utc:%H:%M} UTC ({iso})"
 
 
-def greeting(t: Mapping[str, str], first_name: str | None) -> str:
+def greeting(_: Texts, first_name: str | None) -> str:
     name = (first_name or "").strip()
-    return t["greeting"].format(name=name) if name else t["greeting_anonymous"]
+    return _("Hello %(name)s,", name=name) if name else _("Hello,")
 
 
-def client_facts(t: Mapping[str, str], language: str, event: Occurrence) -> list[tuple[str, str]]:
+def client_facts(_: Texts, event: Occurrence) -> list[tuple[str, str]]:
     """When, from which IP address and with which browser, as Keycloak saw the request."""
     agent = (event.user_agent or "").strip()[:MAX_USER_AGENT_SHOWN]
     return [
-        (t["when"], format_when(event.occurred_at, language)),
-        (t["ip"], (event.ip or "").strip() or t["unknown"]),
-        (t["browser"], agent or t["unknown"]),
+        (_("When"), format_when(event.occurred_at, _.language)),
+        (_("IP address"), (event.ip or "").strip() or _("unknown")),
+        (_("Browser"), agent or _("unknown")),
     ]
 
 
-def render(language: str, subject: str, greeting_line: str, blocks: Sequence[Block], footer: str) -> Mail:
+def render(_: Texts, subject: str, greeting_line: str, blocks: Sequence[Block]) -> Mail:
+    footer = _("This message was sent automatically; replies are not read.")
     return Mail(
         subject=subject,
         text=_text(greeting_line, blocks, footer),
-        html=_html(language, greeting_line, blocks, footer),
-        language=language,
+        html=_html(_.language, greeting_line, blocks, footer),
+        language=_.language,
     )
 
 
@@ -136,7 +117,7 @@ def _text(greeting_line: str, blocks: Sequence[Block], footer: str) -> str:
         if isinstance(block, Code):
             lines.append(block.shown)
         elif isinstance(block, Facts):
-            width = max(len(label) for label, _ in block.rows) + 2
+            width = max(len(label) for label, _value in block.rows) + 2
             lines += [f"{label + ':':<{width}}{value}" for label, value in block.rows]
         else:
             lines.append(block)

@@ -3,8 +3,9 @@ signed in with Keycloak (authorization code + PKCE), working without JavaScript.
 
 Every action goes through the admin API's domain services with the administrator's own access token, so
 Keycloak's permissions decide exactly as for the API. Modules: ``oidc`` (Keycloak sign-in), ``sessions``
-(server-side sessions), ``csrf``, ``i18n`` (with ``messages_en`` / ``messages_nl``), ``auth`` (the signed-in
-administrator of a request), ``pages`` (layout, errors, headers), ``forms``, and the views per page group.
+(server-side sessions), ``csrf``, ``i18n`` (the language of a request, Flask-Babel), ``names`` (of audit actions
+and outcomes), ``auth`` (the signed-in administrator of a request), ``pages`` (layout, errors, headers), ``forms``,
+and the views per page group.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from ...services import Services
-from . import views_audit, views_auth, views_employees, views_settings  # noqa: F401 - they add the routes
+from . import i18n, views_audit, views_auth, views_employees, views_settings  # noqa: F401 - they add the routes
 from .auth import EXTENSION, UiComponents
 from .blueprint import bp
 from .csrf import origin
 from .oidc import OidcClient
-from .pages import handle_error, is_ui_path, security_headers
+from .pages import handle_error, is_ui_path, language, security_headers
 from .repository import SqlUiSessionRepository
 from .sessions import UiSessions
 
@@ -64,6 +65,7 @@ def register(app: Flask, services: Services, *, oidc: OidcClient | None = None) 
         public_url=settings.public_url,
         keycloak_origin=origin(f"{keycloak.scheme}://{keycloak.netloc}"),
     )
+    i18n.init(app, language)
     app.register_blueprint(bp)
     _route_errors(app)
 

@@ -1,5 +1,5 @@
-"""Reading what the administrator typed: query parameters of lists, and the realm options form. Errors are
-catalogue keys with their values, shown next to the field."""
+"""Reading what the administrator typed: query parameters of lists, and the realm options form. Errors are the
+texts shown next to the field, translated."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 
 from ...admin import inputs
 from ...admin.errors import InvalidInput
@@ -17,7 +18,7 @@ from ..errors import ApiError
 MAX_PAGE_NUMBER = 100_000
 MAX_QUERY_LENGTH = 255
 
-FieldError = tuple[str, dict[str, Any]]  # (catalogue key, values)
+FieldError = str  # the text shown next to the field
 
 NUMBER_OPTIONS = ("code_count", "warning_threshold")
 SWITCH_OPTIONS = ("reenrol_otp_after_recovery", "email_method_enabled", "reenrol_otp_after_email_recovery")
@@ -53,7 +54,7 @@ def day(name: str, errors: dict[str, FieldError], *, end: bool = False) -> datet
     try:
         start = datetime.combine(date.fromisoformat(raw), datetime.min.time(), tzinfo=UTC)
     except ValueError:
-        errors[name] = ("audit.error.date", {})
+        errors[name] = _("Enter a date as YYYY-MM-DD.")
         return None
     return start + timedelta(days=1) if end else start
 
@@ -67,12 +68,12 @@ def realm_options(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Fi
         if raw.isdigit() and len(raw) <= 4:
             values[name] = int(raw)
         else:
-            errors[name] = ("options.error.number", {})
+            errors[name] = _("Enter a whole number.")
     prompt = form.get("setup_prompt", "")
     if prompt in SETUP_PROMPTS:
         values["setup_prompt"] = prompt
     else:
-        errors["setup_prompt"] = ("options.error.setup_prompt", {})
+        errors["setup_prompt"] = _("Choose one of the options.")
     for name in SWITCH_OPTIONS:
         values[name] = form.get(name) == "on"
     values["supervisor_attribute"] = form.get("supervisor_attribute", "").strip()
@@ -83,8 +84,15 @@ def realm_options_error(exc: InvalidRealmOptions, values: Mapping[str, Any]) -> 
     """The service's refusal, next to the field it is about (the first field found wrong)."""
     message = str(exc)
     field = next((name for start, name in OPTION_MESSAGES.items() if message.startswith(start)), "form")
-    ranges = {
-        "code_count": {"min": CODE_COUNT_MIN, "max": CODE_COUNT_MAX},
-        "warning_threshold": {"max": max(0, int(values.get("code_count") or CODE_COUNT_MIN) - 1)},
-    }
-    return {field: (f"options.error.{field}", ranges.get(field, {}))}
+    if field == "code_count":
+        text = _("Enter a number from %(min)s to %(max)s.", min=CODE_COUNT_MIN, max=CODE_COUNT_MAX)
+    elif field == "warning_threshold":
+        highest = max(0, int(values.get("code_count") or CODE_COUNT_MIN) - 1)
+        text = _("Enter a number from 0 to %(max)s (less than the number of codes).", max=highest)
+    elif field == "setup_prompt":
+        text = _("Choose one of the options.")
+    elif field == "supervisor_attribute":
+        text = _("Use at most 64 letters, digits, '_', '.' or '-'.")
+    else:
+        text = _("The options could not be saved. Check them and try again.")
+    return {field: text}

@@ -1,22 +1,22 @@
-"""The admin UI's languages: English and Dutch, one message catalogue (a dict) each.
+"""The admin UI's languages, those of ``mfa_recovery.translations``, through Flask-Babel.
 
-The language is the one asked for with ``?lang=`` (kept in the session), else the session's, else the best
-match of the browser's ``Accept-Language``, else English. Texts hold ``str.format`` fields (``{name}``).
+The language is the one asked for with ``?lang=`` (kept in the session), else the session's, else the best match
+of the browser's ``Accept-Language``, else English. Templates and views write the English text:
+``{{ _("Page %(page)s of %(pages)s", page=..., pages=...) }}``, ``gettext(...)`` in Python. A translated text is
+escaped like any other value: no translation is ever taken for HTML.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
-from .messages_en import MESSAGES as ENGLISH
-from .messages_nl import MESSAGES as DUTCH
+from babel.support import NullTranslations
+from flask import Flask
+from flask_babel import Babel, Domain, get_locale, gettext, ngettext
+from werkzeug.utils import cached_property
 
-logger = logging.getLogger(__name__)
-
-LANGUAGES = ("en", "nl")
-DEFAULT_LANGUAGE = "en"
-CATALOGUES: dict[str, dict[str, str]] = {"en": ENGLISH, "nl": DUTCH}
+from ...translations import LANGUAGES, SOURCE_LANGUAGE, translations
 
 
 def choose(requested: str | None, stored: Any, accept: Any) -> str:
@@ -24,25 +24,25 @@ def choose(requested: str | None, stored: Any, accept: Any) -> str:
     for candidate in (requested, stored):
         if candidate in LANGUAGES:
             return candidate
-    return accept.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) if accept is not None else DEFAULT_LANGUAGE
+    return accept.best_match(LANGUAGES, default=SOURCE_LANGUAGE) if accept is not None else SOURCE_LANGUAGE
 
 
-def has(key: str) -> bool:
-    return key in ENGLISH
+class _Catalogs(Domain):
+    """Flask-Babel's texts of a request, from the sidecar's own catalogs (no ``.mo`` files)."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        return translations(str(locale)) if locale is not None else NullTranslations()
 
 
-def translate(language: str, key: str, **values: Any) -> str:
-    """The text of ``key`` in ``language`` with ``values`` filled in; a missing key is logged and shown as is."""
-    text = CATALOGUES.get(language, ENGLISH).get(key)
-    if text is None:
-        logger.warning("no text for %r in %r", key, language)
-        return key
-    return text.format(**values) if values else text
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _Catalogs()
 
 
-def label(language: str, prefix: str, value: str | None) -> str:
-    """The translated name of a value (an audit action, an outcome) where the catalogue has one, else the value."""
-    if value is None:
-        return ""
-    key = f"{prefix}.{value}"
-    return translate(language, key) if has(key) else value
+def init(app: Flask, language: Callable[[], str]) -> None:
+    """Flask-Babel for ``app``, with ``language()`` choosing a request's language; ``_``, ``gettext`` and
+    ``ngettext`` in every template."""
+    _Babel(app, configure_jinja=False, default_locale=SOURCE_LANGUAGE, locale_selector=language)
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)

@@ -12,11 +12,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ...admin.errors import AdminError, Forbidden, InvalidToken, KeycloakUnavailable, NotFound
-from . import auth, csrf, i18n
+from . import auth, csrf, i18n, names
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,12 @@ def url(endpoint: str, **values: Any) -> str:
     return url_for(f"admin_ui.{endpoint}", realm=g.ui_realm, **values)
 
 
-def flash(kind: str, key: str, **values: Any) -> None:
-    """A message (``ok`` or ``error``) for the next page of this session; translated when shown."""
+def flash(kind: str, message: str, **values: Any) -> None:
+    """A message (``ok`` or ``error``) for the next page of this session: English, marked with ``N_``, translated
+    when shown."""
     session = auth.loaded_session()
     if session is not None:
-        session.data.setdefault("flash", []).append({"kind": kind, "key": key, "values": values})
+        session.data.setdefault("flash", []).append({"kind": kind, "message": message, "values": values})
 
 
 def redirect_to(endpoint: str, **values: Any) -> Response:
@@ -106,21 +108,21 @@ def pager(page: int, total: int, size: int, endpoint: str, query: Mapping[str, A
 
 
 def render(template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
-    """A page in the shared layout. ``context`` adds to: the language, ``t``, ``url``, the signed-in
-    administrator, ``csrf(purpose)``, the messages kept for this page."""
+    """A page in the shared layout. ``context`` adds to: the language, ``label``, ``url``, the signed-in
+    administrator, ``csrf(purpose)``, the messages kept for this page. ``title``: the page's, translated."""
     lang = remember_language()
     session = auth.loaded_session()
     data = session.data if session is not None else {}
     admin = data.get("admin") if data.get("tokens") else None
     flashes = [
-        {"kind": item.get("kind"), "text": i18n.translate(lang, item.get("key", ""), **item.get("values", {}))}
+        {"kind": item.get("kind"), "text": _(item["message"], **item.get("values", {}))}
         for item in data.pop("flash", [])
+        if item.get("message")
     ]
     page = render_template(
         f"admin_ui/{template}",
         lang=lang,
-        t=partial(i18n.translate, lang),
-        label=partial(i18n.label, lang),
+        label=names.label,
         realm=g.get("ui_realm"),
         url=url,
         when=when,
@@ -134,8 +136,8 @@ def render(template: str, *, status: int = 200, **context: Any) -> tuple[str, in
 
 
 def error_page(status: int, title: str, message: str, *, link: tuple[str, str] | None = None) -> tuple[str, int]:
-    """``title``, ``message``: catalogue keys; ``link``: (catalogue key, URL)."""
-    return render("error.html", status=status, title_key=title, message_key=message, link=link)
+    """``title``, ``message``: translated texts; ``link``: (its translated text, URL)."""
+    return render("error.html", status=status, title=title, message=message, link=link)
 
 
 def login_url() -> str | None:
@@ -153,31 +155,56 @@ def handle_error(exc: Exception) -> Response | tuple[str, int]:
         target = login_url()
         if request.method == "GET" and target:
             return redirect(target, code=303)
-        link = ("error.sign_in_again", target) if target else None
-        return error_page(401, "error.session_ended.title", "error.session_ended.text", link=link)
+        link = (_("Sign in again"), target) if target else None
+        return error_page(
+            401, _("Your session has ended"), _("Sign in again to go on. Nothing was changed."), link=link
+        )
     if isinstance(exc, csrf.CsrfRefused):
         logger.warning("admin UI form refused on %s: %s", request.path, exc)
-        return error_page(403, "error.csrf.title", "error.csrf.text")
+        return error_page(
+            403,
+            _("This form cannot be sent"),
+            _(
+                "The form is out of date or did not come from this site. Nothing was changed. Open the page again "
+                "and retry."
+            ),
+        )
     if isinstance(exc, auth.UiNotConfigured):
-        return error_page(503, "error.not_configured.title", "error.not_configured.text")
+        return error_page(
+            503,
+            _("The admin console is not set up"),
+            _("The sidecar has no client secret for signing in with Keycloak (MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET)."),
+        )
     if isinstance(exc, Forbidden):
-        return error_page(403, "error.forbidden.title", "error.forbidden.text")
+        return error_page(
+            403,
+            _("You are not allowed to do this"),
+            _("Keycloak does not let your account do this. Nothing was changed."),
+        )
     if isinstance(exc, NotFound):
-        return error_page(404, "error.not_found.title", "error.not_found.text")
+        return _not_found()
     if isinstance(exc, KeycloakUnavailable):
         logger.error("Keycloak unavailable for the admin UI: %s", exc)
-        return error_page(502, "error.keycloak.title", "error.keycloak.text")
+        return error_page(
+            502,
+            _("Keycloak is unavailable"),
+            _("Keycloak could not be reached or did not answer properly. Try again in a moment."),
+        )
     if isinstance(exc, AdminError):
-        return error_page(exc.status, "error.refused.title", "error.refused.text")
+        return error_page(exc.status, _("This cannot be done"), _("The request was refused. Nothing was changed."))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         if status == 404:
-            return error_page(404, "error.not_found.title", "error.not_found.text")
+            return _not_found()
         if status == 413:
-            return error_page(413, "error.too_large.title", "error.too_large.text")
-        return error_page(status, "error.bad_request.title", "error.bad_request.text")
+            return error_page(413, _("Too much text"), _("The form holds more text than is accepted."))
+        return error_page(status, _("This request is not valid"), _("The address or the form is not valid."))
     logger.exception("unhandled error in the admin UI")
-    return error_page(500, "error.internal.title", "error.internal.text")
+    return error_page(500, _("Something went wrong"), _("An unexpected error occurred. Try again later."))
+
+
+def _not_found() -> tuple[str, int]:
+    return error_page(404, _("Not found"), _("This page, or the employee it is about, does not exist."))
 
 
 def security_headers(response: Response) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ...admin.errors import Forbidden
 from ...admin.identity import AdminCall
 from ...admin.trail import AuditQuery
@@ -9,25 +11,10 @@ from ..context import services
 from . import auth, forms
 from .blueprint import bp
 from .forms import FieldError
+from .names import ACTION_FILTERS
 from .pages import pager, render
 
 AUDIT_PAGE = 50
-# The actions an administrator can filter on: exact names, or families (ending in ".").
-ACTION_FILTERS = (
-    "admin.",
-    "admin.disable_mfa",
-    "admin.revoke_backup_codes",
-    "admin.remove_backup_email",
-    "admin.policy",
-    "realm_options.update",
-    "recovery.",
-    "backup_code.",
-    "backup_codes.",
-    "email_code.",
-    "backup_email.",
-    "supervisor.",
-    "notification.",
-)
 
 
 def _subject(call: AdminCall, realm: str, given: str | None) -> str | None:
@@ -65,7 +52,7 @@ def audit(realm: str) -> tuple[str, int]:
     return render(
         "audit.html",
         status=400 if errors else 200,
-        title_key="audit.title",
+        title=_("Audit"),
         tab="audit",
         found=found,
         filters=filters,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...admin.errors import InvalidToken
@@ -85,9 +86,9 @@ def _pending_login(realm: str, state: str) -> dict[str, Any] | None:
 
 
 def _failed(realm: str, status: int, message: str) -> tuple[str, int]:
-    return error_page(
-        status, "signin.failed.title", message, link=("error.sign_in_again", url_for("admin_ui.login", realm=realm))
-    )
+    """The page of a sign-in that did not work; ``message``: why, translated."""
+    link = (_("Sign in again"), url_for("admin_ui.login", realm=realm))
+    return error_page(status, _("Signing in did not work"), message, link=link)
 
 
 @bp.get("/realms/<realm>/callback")
@@ -98,10 +99,10 @@ def callback(realm: str) -> Response | tuple[str, int]:
     pending = _pending_login(realm, request.args.get("state", ""))
     if pending is None:
         logger.warning("admin UI sign-in refused: unknown or expired state")
-        return _failed(realm, 400, "signin.failed.state")
+        return _failed(realm, 400, _("This sign-in was not started here, or it took too long. Sign in again."))
     if request.args.get("error"):
         logger.info("Keycloak ended an admin UI sign-in with %r", request.args.get("error", "")[:100])
-        return _failed(realm, 400, "signin.failed.keycloak")
+        return _failed(realm, 400, _("Keycloak did not complete the sign-in. Sign in again."))
     now = services().clock()
     try:
         tokens = client.exchange(realm, request.args.get("code", ""), pending["verifier"], now)
@@ -111,10 +112,10 @@ def callback(realm: str) -> Response | tuple[str, int]:
             raise InvalidToken("the ID token and the access token name different users")
     except TokenRefused as exc:
         logger.warning("Keycloak refused the admin UI's code: %s", exc)
-        return _failed(realm, 400, "signin.failed.code")
+        return _failed(realm, 400, _("Keycloak did not accept the sign-in. Sign in again."))
     except InvalidToken as exc:
         logger.warning("admin UI sign-in refused: %s", exc)
-        return _failed(realm, 403, "signin.failed.token")
+        return _failed(realm, 403, _("Your Keycloak account cannot use this console (its sign-in was not accepted)."))
     _start_session(realm, tokens, claims, administrator.username)
     return redirect(pending["next"], code=303)
 
@@ -145,4 +146,4 @@ def logout(realm: str) -> Response:
 
 @bp.get("/realms/<realm>/signed-out")
 def signed_out(realm: str) -> tuple[str, int]:
-    return render("signed_out.html", title_key="signed_out.title")
+    return render("signed_out.html", title=_("You are signed out"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...admin.errors import Forbidden, InvalidInput, MfaForced
@@ -16,6 +17,7 @@ from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
 from ...admin.keycloak_as_admin import CONFIGURE_TOTP, Representation, may_manage
 from ...services import Services
+from ...translations import N_
 from ..context import services
 from ..context import user_id as valid_user_id
 from . import auth, forms
@@ -37,7 +39,7 @@ def employees(realm: str) -> tuple[str, int]:
     found = services().employees.page(call, realm, search, (page - 1) * EMPLOYEES_PAGE, EMPLOYEES_PAGE)
     return render(
         "employees.html",
-        title_key="employees.title",
+        title=_("Employees"),
         tab="employees",
         found=found,
         search=search or "",
@@ -62,7 +64,7 @@ def employee(realm: str, user_id: str) -> tuple[str, int]:
     forced = person.mfa.otp and may_manage and svc.policy.is_forced(realm)
     return render(
         "employee.html",
-        title_key="employee.title",
+        title=_("Employee"),
         tab="employees",
         person=person,
         name=full_name(person.first_name, person.last_name, person.username),
@@ -78,34 +80,64 @@ def employee(realm: str, user_id: str) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class Action:
-    """One action on an employee's MFA: its confirmation page and what the POST does (returns a catalogue key)."""
+    """One action on an employee's MFA: its confirmation page and what the POST does (returns whether anything
+    changed). The texts are English, translated where they are shown."""
 
-    name: str  # in the URL, the element ids and the catalogue keys
+    name: str  # in the URL and the element ids
     reason_required: bool
-    run: Callable[[Services, AdminCall, str, str, str], str]
+    run: Callable[[Services, AdminCall, str, str, str], bool]
+    title: str  # of the confirmation page and its button
+    text: str  # what the action does, with the employee's %(name)s
+    done: str  # the message after it
+    unchanged: str  # the message when there was nothing to do
 
 
-def _disable_mfa(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> str:
+def _disable_mfa(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> bool:
     done = svc.mfa_actions.disable_mfa(call, realm, user_id, reason, request.form.get("enrol_again") == "on")
-    return "flash.disable-mfa.done" if done.removed_credentials else "flash.disable-mfa.unchanged"
+    return bool(done.removed_credentials)
 
 
-def _revoke_codes(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> str:
-    done = svc.mfa_actions.revoke_backup_codes(call, realm, user_id, reason)
-    return "flash.revoke-backup-codes.done" if done.codes_revoked else "flash.revoke-backup-codes.unchanged"
+def _revoke_codes(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> bool:
+    return bool(svc.mfa_actions.revoke_backup_codes(call, realm, user_id, reason).codes_revoked)
 
 
-def _remove_email(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> str:
-    done = svc.mfa_actions.remove_backup_email(call, realm, user_id, reason)
-    return "flash.remove-backup-email.done" if done.removed else "flash.remove-backup-email.unchanged"
+def _remove_email(svc: Services, call: AdminCall, realm: str, user_id: str, reason: str) -> bool:
+    return bool(svc.mfa_actions.remove_backup_email(call, realm, user_id, reason).removed)
 
 
 ACTIONS = {
     action.name: action
     for action in (
-        Action("disable-mfa", True, _disable_mfa),
-        Action("revoke-backup-codes", False, _revoke_codes),
-        Action("remove-backup-email", False, _remove_email),
+        Action(
+            "disable-mfa",
+            True,
+            _disable_mfa,
+            title=N_("Disable MFA"),
+            text=N_(
+                "This removes every authenticator app of %(name)s. Until they set one up again they sign in with "
+                "their password only. They are told by email."
+            ),
+            done=N_("MFA is disabled for this employee."),
+            unchanged=N_("This employee had no authenticator app; nothing was removed."),
+        ),
+        Action(
+            "revoke-backup-codes",
+            False,
+            _revoke_codes,
+            title=N_("Revoke backup codes"),
+            text=N_("All backup codes of %(name)s stop working at once. They can make new ones in their account."),
+            done=N_("The backup codes are revoked."),
+            unchanged=N_("This employee had no backup codes; nothing changed."),
+        ),
+        Action(
+            "remove-backup-email",
+            False,
+            _remove_email,
+            title=N_("Remove backup email"),
+            text=N_("The backup email address of %(name)s is removed, and codes already sent to it stop working."),
+            done=N_("The backup email is removed."),
+            unchanged=N_("This employee had no backup email; nothing changed."),
+        ),
     )
 }
 
@@ -125,34 +157,40 @@ def employee_action(realm: str, user_id: str, action: str) -> Response | tuple[s
     auth.check_form(realm, f"{action}:{user_id}")
     reason = request.form.get("reason", "")
     try:
-        done = spec.run(services(), call, realm, user_id, reason)
+        changed = spec.run(services(), call, realm, user_id, reason)
     except InvalidInput:
         user = _user(call, realm, user_id)
-        return _confirmation(spec, user, user_id, status=400, error="confirm.reason.error")
+        return _confirmation(spec, user, user_id, status=400, error=True)
     except MfaForced:
-        flash("error", "flash.disable-mfa.forced")
+        flash(
+            "error",
+            N_("MFA was not disabled: it is forced for all users. Stop forcing it under Settings → General first."),
+        )
         return redirect_to("employee", user_id=user_id)
-    flash("ok", done)
+    flash("ok", spec.done if changed else spec.unchanged)
     return redirect_to("employee", user_id=user_id)
 
 
 def _confirmation(
-    spec: Action, user: Representation, user_id: str, *, status: int = 200, error: str | None = None
+    spec: Action, user: Representation, user_id: str, *, status: int = 200, error: bool = False
 ) -> tuple[str, int]:
+    """``error``: the reason given was refused."""
     form: dict[str, Any] = {
         "reason": request.form.get("reason", "") if request.method == "POST" else "",
         "enrol_again": request.form.get("enrol_again") == "on" if request.method == "POST" else True,
     }
+    name = full_name(user.get("firstName"), user.get("lastName"), str(user.get("username") or ""))
     return render(
         "confirm.html",
         status=status,
-        title_key=f"confirm.{spec.name}.title",
+        title=_(spec.title),
+        text=_(spec.text, name=name),
         tab="employees",
         action=spec.name,
         reason_required=spec.reason_required,
         max_reason=MAX_REASON_LENGTH,
         user_id=user_id,
-        name=full_name(user.get("firstName"), user.get("lastName"), str(user.get("username") or "")),
+        name=name,
         form=form,
         error=error,
     )

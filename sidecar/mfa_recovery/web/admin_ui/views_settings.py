@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...admin.errors import InvalidInput, NoMfaStep
 from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
 from ...realm_options.options import CODE_COUNT_MAX, CODE_COUNT_MIN, SETUP_PROMPTS, InvalidRealmOptions
+from ...translations import N_
 from ..context import services
 from . import auth, forms
 from .blueprint import bp
@@ -45,7 +47,7 @@ def _page(
     return render(
         "settings_general.html",
         status=status,
-        title_key="settings.title",
+        title=_("Settings"),
         tab="settings",
         state=state,
         has_step=state.keycloak.step is not None,
@@ -69,18 +71,21 @@ def save_policy(realm: str) -> Response | tuple[str, int]:
     auth.check_form(realm, "policy")
     choice = request.form.get("force_mfa")
     if choice not in ("on", "off"):
-        return _page(call, realm, status=400, policy_errors={"force_mfa": ("policy.error.choice", {})})
+        return _page(call, realm, status=400, policy_errors={"force_mfa": _("Choose Forced or Not forced.")})
     try:
         change = services().policy.set(call, realm, choice == "on", request.form.get("reason", ""))
     except InvalidInput:
-        return _page(call, realm, status=400, policy_errors={"reason": ("policy.error.reason", {})})
+        reason = _("Give a reason of one line, 1 to 500 characters, without control characters.")
+        return _page(call, realm, status=400, policy_errors={"reason": reason})
     except NoMfaStep:
-        flash("error", "flash.policy.no_step")
+        flash("error", N_("MFA cannot be forced: the realm's browser flow has no MFA recovery step."))
         return redirect_to("settings_general")
-    if change.changed:
-        flash("ok", "flash.policy.forced" if change.state.force_mfa else "flash.policy.not_forced")
+    if not change.changed:
+        flash("ok", N_("Nothing changed: the setting was already so."))
+    elif change.state.force_mfa:
+        flash("ok", N_("MFA is now forced for all users."))
     else:
-        flash("ok", "flash.policy.unchanged")
+        flash("ok", N_("MFA is no longer forced; the settings from before are back."))
     return redirect_to("settings_general")
 
 
@@ -98,5 +103,8 @@ def save_options(realm: str) -> Response | tuple[str, int]:
             errors = forms.realm_options_error(exc, values)
     if errors:
         return _page(call, realm, status=400, option_errors=errors)
-    flash("ok", "flash.options.saved" if change.changed else "flash.options.unchanged")
+    if change.changed:
+        flash("ok", N_("The recovery options are saved."))
+    else:
+        flash("ok", N_("The recovery options are saved; nothing was different."))
     return redirect_to("settings_general")

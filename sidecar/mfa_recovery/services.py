@@ -14,7 +14,6 @@ from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, Service
 from .admin.mfa_actions import MfaActions
 from .admin.policy import Policy
 from .admin.snapshots import SqlPolicySnapshots
-from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
@@ -31,13 +30,14 @@ from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
+from .keycloak.admin_tokens import AdminTokenVerifier
+from .keycloak.realm_keys import RealmKeyCache
 from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
 from .notifications.sender import NotificationSender
 from .notifications.smtp import SmtpOverrides, send, send_promptly
-from .realm_keys import RealmKeyCache
 from .realm_options.repository import SqlRealmOptionsRepository
 from .realm_options.service import RealmOptionsService
 from .recovery_start import RecoveryStart

@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 
 from mfa_recovery.bridge_auth.tokens import TOKEN_TYPE
-from mfa_recovery.realm_keys import RealmKeyCache
+from mfa_recovery.keycloak.realm_keys import RealmKeyCache
 
 from .support import REALM, USER_ID, FakeJwks, rsa_key
 

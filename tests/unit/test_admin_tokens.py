@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mfa_recovery.admin.errors import InvalidToken, KeycloakUnavailable
 from mfa_recovery.admin.identity import Administrator
 from mfa_recovery.config import DEFAULT_ADMIN_CLIENTS, Settings
-from mfa_recovery.realm_keys import MAX_KEY_AGE_SECONDS
+from mfa_recovery.keycloak.realm_keys import MAX_KEY_AGE_SECONDS
 from mfa_recovery.services import admin_token_verifier
 
 from .support import DEV_ENV, REALM

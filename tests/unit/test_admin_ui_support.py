@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import DEVELOPMENT_ADMIN_UI_CLIENT_SECRET, Settings
-from mfa_recovery.web.admin_ui.oidc import OidcClient, TokenRefused, pkce_challenge
+from mfa_recovery.keycloak.oidc import OidcClient, TokenRefused, pkce_challenge
 from mfa_recovery.web.app import create_app
 
 from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport

@@ -10,15 +10,15 @@ from flask import Flask
 from werkzeug.wrappers import Response
 
 from ..admin.keycloak_as_admin import KeycloakAccess
-from ..admin.tokens import AdminTokenVerifier
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
+from ..keycloak.admin_tokens import AdminTokenVerifier
+from ..keycloak.oidc import OidcClient
+from ..keycloak.realm_keys import RealmKeyCache
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
-from ..realm_keys import RealmKeyCache
 from ..services import Directory, build_services, utc_now
 from . import admin_api, admin_ui, bridge
-from .admin_ui.oidc import OidcClient
 from .bridge.answer_signature import sign_bridge_answer
 from .bridge.refusals import EXTENSION as REFUSALS
 from .bridge.refusals import RefusalLog

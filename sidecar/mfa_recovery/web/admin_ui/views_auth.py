@@ -12,10 +12,10 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ...admin.errors import InvalidToken
+from ...keycloak.oidc import TokenRefused, Tokens
 from ..context import services
 from . import auth
 from .blueprint import bp
-from .oidc import TokenRefused, Tokens
 from .pages import error_page, remember_language, render, url
 from .sessions import UNSIGNED_TIMEOUT
 

@@ -10,7 +10,6 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from .admin.employees import Employees
-from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, ServiceAccountTokens
 from .admin.mfa_actions import MfaActions
 from .admin.policy import Policy
 from .admin.snapshots import SqlPolicySnapshots
@@ -30,8 +29,10 @@ from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
+from .keycloak.access import KeycloakAccess, RestKeycloakAccess
 from .keycloak.admin_tokens import AdminTokenVerifier
 from .keycloak.realm_keys import RealmKeyCache
+from .keycloak.service_account import ServiceAccountTokens
 from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport

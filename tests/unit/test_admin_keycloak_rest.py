@@ -9,10 +9,12 @@ import pytest
 import requests
 from keycloak.exceptions import KeycloakAuthenticationError
 
-from mfa_recovery.admin import keycloak_as_admin
 from mfa_recovery.admin.errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
 from mfa_recovery.admin.identity import Administrator
-from mfa_recovery.admin.keycloak_as_admin import KeycloakRest, RestKeycloakAccess, ServiceAccountTokens
+from mfa_recovery.keycloak import service_account
+from mfa_recovery.keycloak.access import RestKeycloakAccess
+from mfa_recovery.keycloak.rest import KeycloakRest
+from mfa_recovery.keycloak.service_account import ServiceAccountTokens
 
 from .support import REALM, USER_ID
 from .test_admin_support import KEYCLOAK_URL, user_rep
@@ -195,7 +197,7 @@ class FakeOpenId:
 
 
 def test_the_service_account_token_is_kept_until_shortly_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keycloak_as_admin, "KeycloakOpenID", FakeOpenId)
+    monkeypatch.setattr(service_account, "KeycloakOpenID", FakeOpenId)
     monkeypatch.setattr(FakeOpenId, "grants", [])
     now = [0.0]
     tokens = ServiceAccountTokens(KEYCLOAK_URL, "mfa-recovery-sidecar", "secret", monotonic=lambda: now[0])

@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 
 from mfa_recovery.admin.errors import Forbidden, KeycloakUnavailable, NotFound
 from mfa_recovery.admin.identity import Administrator
-from mfa_recovery.admin.keycloak_as_admin import Representation
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.keycloak.admin_tokens import AdminTokenVerifier
+from mfa_recovery.keycloak.rest import Representation
 from mfa_recovery.web.app import create_app
 
 from .support import (

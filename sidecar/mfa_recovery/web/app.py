@@ -9,9 +9,9 @@ from datetime import datetime
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from ..admin.keycloak_as_admin import KeycloakAccess
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
+from ..keycloak.access import KeycloakAccess
 from ..keycloak.admin_tokens import AdminTokenVerifier
 from ..keycloak.oidc import OidcClient
 from ..keycloak.realm_keys import RealmKeyCache

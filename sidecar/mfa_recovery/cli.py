@@ -23,7 +23,7 @@ from .audit.log import MAX_PAGE, AuditEvent
 from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
 from .config import PREFIX, ConfigError, Settings
 from .installation.service_account import SERVICE_REALM, GrantError, grant
-from .keycloak_admin import DirectoryUnavailable
+from .keycloak.directory import DirectoryUnavailable
 from .notifications.directory import ContactDirectory
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
 from .services import Services, build_services, keycloak_directory

@@ -31,9 +31,9 @@ from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
 from .keycloak.access import KeycloakAccess, RestKeycloakAccess
 from .keycloak.admin_tokens import AdminTokenVerifier
+from .keycloak.directory import KeycloakDirectory
 from .keycloak.realm_keys import RealmKeyCache
 from .keycloak.service_account import ServiceAccountTokens
-from .keycloak_admin import KeycloakDirectory
 from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox

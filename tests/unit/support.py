@@ -13,8 +13,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
+from mfa_recovery.keycloak.directory import DirectoryUnavailable
 from mfa_recovery.keycloak.realm_keys import KeysUnavailable, NoSuchRealm
-from mfa_recovery.keycloak_admin import DirectoryUnavailable
 from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.smtp import SmtpConfig
 from mfa_recovery.supervisor.directory import DirectoryUser

@@ -12,7 +12,7 @@ from mfa_recovery.bridge_auth.answers import load_private_key, public_key_text
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import DEVELOPMENT_CODE_PEPPER, Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable
+from mfa_recovery.keycloak.directory import DirectoryUnavailable
 from mfa_recovery.services import build_services
 
 from .support import DEV_ENV, FakeTransport, code_in

@@ -12,7 +12,7 @@ from flask import Flask
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.keycloak.directory import DirectoryUnavailable, KeycloakDirectory
 from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.mails.backup_code_signin import backup_code_signin

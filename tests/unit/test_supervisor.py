@@ -7,7 +7,7 @@ import pytest
 
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.keycloak.directory import DirectoryUnavailable, KeycloakDirectory
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.supervisor.directory import DirectoryUser
 from mfa_recovery.supervisor.lookup import find_supervisor

@@ -1,5 +1,5 @@
 """What the mailer and the sender need from Keycloak (implemented by
-:class:`mfa_recovery.keycloak_admin.KeycloakDirectory`)."""
+:class:`mfa_recovery.keycloak.directory.KeycloakDirectory`)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
 
-from ..keycloak_admin import DirectoryUnavailable
+from ..keycloak.directory import DirectoryUnavailable
 from . import smtp
 from .directory import SmtpSettingsSource
 from .mails.layout import Mail

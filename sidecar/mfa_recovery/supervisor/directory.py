@@ -1,5 +1,5 @@
 """What the supervisor feature needs from Keycloak (implemented by
-:class:`mfa_recovery.keycloak_admin.KeycloakDirectory`)."""
+:class:`mfa_recovery.keycloak.directory.KeycloakDirectory`)."""
 
 from __future__ import annotations
 

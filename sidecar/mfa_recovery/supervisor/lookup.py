@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..keycloak_admin import DirectoryUnavailable
+from ..keycloak.directory import DirectoryUnavailable
 from .directory import DirectoryUser, SupervisorDirectory
 
 FOUND = "found"

@@ -9,9 +9,9 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 from requests import RequestException
 
-from .installation.service_account import SERVICE_REALM
-from .notifications.directory import UserContact
-from .supervisor.directory import DirectoryUser
+from ..installation.service_account import SERVICE_REALM
+from ..notifications.directory import UserContact
+from ..supervisor.directory import DirectoryUser
 
 REQUEST_TIMEOUT_SECONDS = 10
 

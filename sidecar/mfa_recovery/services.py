@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -29,12 +28,12 @@ from .backup_email.sign_in import EmailCodeSignIn
 from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
+from .directory import Directory
 from .keycloak.access import KeycloakAccess, RestKeycloakAccess
 from .keycloak.admin_tokens import AdminTokenVerifier
 from .keycloak.directory import KeycloakDirectory
 from .keycloak.realm_keys import RealmKeyCache
 from .keycloak.service_account import ServiceAccountTokens
-from .notifications.directory import ContactDirectory
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
 from .notifications.sender import NotificationSender
@@ -44,16 +43,11 @@ from .realm_options.service import RealmOptionsService
 from .recovery_start import RecoveryStart
 from .store import migrate
 from .store.engine import make_engine
-from .supervisor.directory import SupervisorDirectory
 from .supervisor.service import SupervisorService
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Directory(ContactDirectory, SupervisorDirectory, Protocol):
-    """All the sidecar asks Keycloak: :class:`KeycloakDirectory`, or a fake in tests."""
 
 
 def keycloak_directory(settings: Settings) -> KeycloakDirectory:
@@ -102,7 +96,7 @@ class Services:
     audit_trail: AuditTrail
 
     def notification_sender(
-        self, directory: ContactDirectory | None = None, transport: Transport | None = None
+        self, directory: Directory | None = None, transport: Transport | None = None
     ) -> NotificationSender:
         """A sender over this store's outbox; by default through this process's directory and SMTP transport."""
         directory = directory or self.directory

@@ -12,12 +12,11 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
-from mfa_recovery.keycloak.directory import DirectoryUnavailable
+from mfa_recovery.directory import DirectoryUser, UserContact
 from mfa_recovery.keycloak.realm_keys import KeysUnavailable, NoSuchRealm
-from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.smtp import SmtpConfig
-from mfa_recovery.supervisor.directory import DirectoryUser
 
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
 # The sidecar's answer signing key for the whole test session, and the environment every unit test's settings
@@ -73,7 +72,7 @@ class FakeDirectory:
     def _ask(self, what: str) -> None:
         self.calls.append(what)
         if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
+            raise KeycloakUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
 
     def get_user(self, realm: str, user_id: str) -> DirectoryUser | None:
         self._ask("get_user")

@@ -8,11 +8,11 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.bridge_auth.answers import load_private_key, public_key_text
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import DEVELOPMENT_CODE_PEPPER, Settings
-from mfa_recovery.keycloak.directory import DirectoryUnavailable
 from mfa_recovery.services import build_services
 
 from .support import DEV_ENV, FakeTransport, code_in
@@ -28,7 +28,7 @@ class FakeDirectory:
 
     def find_user_id(self, realm: str, username: str) -> str | None:
         if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:8080/ (realm acme): KeycloakConnectionError")
+            raise KeycloakUnavailable("Keycloak at http://127.0.0.1:8080/ (realm acme): KeycloakConnectionError")
         return self.users.get((realm, username))
 
 

@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak.directory import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.directory import UserContact
+from mfa_recovery.keycloak.directory import KeycloakDirectory
 from mfa_recovery.notifications import smtp
-from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.mails.backup_code_signin import backup_code_signin
 from mfa_recovery.notifications.mails.layout import Occurrence, language_of
 from mfa_recovery.notifications.outbox import BACKUP_CODE_SIGNIN, MAX_ATTEMPTS, retry_delay
@@ -43,12 +44,12 @@ class FakeDirectory:
     def user_contact(self, realm: str, user_id: str) -> UserContact | None:
         self.lookups += 1
         if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
+            raise KeycloakUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
         return self.contact
 
     def realm_smtp(self, realm: str) -> Mapping[str, Any]:
         if self.down:
-            raise DirectoryUnavailable("down")
+            raise KeycloakUnavailable("down")
         return self.smtp_settings
 
 
@@ -394,7 +395,7 @@ def test_cli_send_pending(tmp_path: Any, smtp_server: MailSink) -> None:
     queue(svc)
     queue(svc)
     svc.engine.dispose()
-    obj = CliContext(environ=env, contact_directory_factory=lambda _s: FakeDirectory(ALICE_NL))
+    obj = CliContext(environ=env, directory_factory=lambda _s: FakeDirectory(ALICE_NL))
     result = CliRunner().invoke(cli, ["notifications", "send-pending"], obj=obj)
     assert result.exit_code == 0, result.output
     assert "sent 2," in result.stdout
@@ -438,11 +439,11 @@ def test_keycloak_directory_reads_contact_and_smtp(monkeypatch: pytest.MonkeyPat
     assert directory.user_contact(REALM, USER_ID) is None
     forbidden = KeycloakGetError(error_message="forbidden", response_code=403)
     monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(forbidden, {}))
-    with pytest.raises(DirectoryUnavailable, match="HTTP 403"):
+    with pytest.raises(KeycloakUnavailable, match="HTTP 403"):
         directory.user_contact(REALM, USER_ID)
 
 
 def test_keycloak_unreachable_is_directory_unavailable() -> None:
     directory = KeycloakDirectory(f"http://127.0.0.1:{free_port()}", "client", "secret")
-    with pytest.raises(DirectoryUnavailable):
+    with pytest.raises(KeycloakUnavailable):
         directory.user_contact(REALM, USER_ID)

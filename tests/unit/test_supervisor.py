@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
+from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak.directory import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.directory import DirectoryUser
+from mfa_recovery.keycloak.directory import KeycloakDirectory
 from mfa_recovery.services import Services, build_services
-from mfa_recovery.supervisor.directory import DirectoryUser
 from mfa_recovery.supervisor.lookup import find_supervisor
 from mfa_recovery.supervisor.service import NOTICE_WINDOW
 
@@ -288,5 +289,5 @@ def test_keycloak_directory_down_is_unavailable(monkeypatch: pytest.MonkeyPatch)
 
     directory = KeycloakDirectory("http://127.0.0.1:1", "client", "secret")
     monkeypatch.setattr(directory, "_admin", lambda realm: Broken())
-    with pytest.raises(DirectoryUnavailable, match="HTTP 403"):
+    with pytest.raises(KeycloakUnavailable, match="HTTP 403"):
         directory.find_user_by_username(REALM, "carol")

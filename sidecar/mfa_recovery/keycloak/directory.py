@@ -9,17 +9,13 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 from requests import RequestException
 
+from ..admin.errors import KeycloakUnavailable
+from ..directory import DirectoryUser, UserContact
 from ..installation.service_account import SERVICE_REALM
-from ..notifications.directory import UserContact
-from ..supervisor.directory import DirectoryUser
 
 REQUEST_TIMEOUT_SECONDS = 10
 
 T = TypeVar("T")
-
-
-class DirectoryUnavailable(Exception):
-    """Keycloak could not answer (down, unreachable, or refused our client credentials)."""
 
 
 class KeycloakDirectory:
@@ -50,7 +46,7 @@ class KeycloakDirectory:
         try:
             return action(self._admin(realm))
         except (KeycloakError, RequestException, OSError) as exc:
-            raise DirectoryUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+            raise KeycloakUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
 
     def find_user_id(self, realm: str, username: str) -> str | None:
         return self._call(realm, lambda admin: admin.get_user_id(username))

@@ -11,13 +11,14 @@ from werkzeug.wrappers import Response
 
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
+from ..directory import Directory
 from ..keycloak.access import KeycloakAccess
 from ..keycloak.admin_tokens import AdminTokenVerifier
 from ..keycloak.oidc import OidcClient
 from ..keycloak.realm_keys import RealmKeyCache
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
-from ..services import Directory, build_services, utc_now
+from ..services import build_services, utc_now
 from . import admin_api, admin_ui, bridge
 from .bridge.answer_signature import sign_bridge_answer
 from .bridge.refusals import EXTENSION as REFUSALS

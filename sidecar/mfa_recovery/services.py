@@ -50,8 +50,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def keycloak_directory(settings: Settings) -> KeycloakDirectory:
-    return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+def keycloak_directory(settings: Settings, access: RestKeycloakAccess | None = None) -> KeycloakDirectory:
+    """Keycloak's users as the sidecar's service account sees them, through ``access`` (its cached token and
+    connection pool) when given."""
+    return KeycloakDirectory((access or keycloak_access(settings)).as_service())
 
 
 def admin_token_verifier(settings: Settings, keys: RealmKeyCache | None = None) -> AdminTokenVerifier:
@@ -122,8 +124,9 @@ def build_services(
     admin_tokens: AdminTokenVerifier | None = None,
     realm_keys: RealmKeyCache | None = None,
 ) -> Services:
-    """``directory``: Keycloak's admin API (default: a :class:`KeycloakDirectory` from the settings; it connects
-    only when asked something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
+    """``directory``: Keycloak's users (default: a :class:`KeycloakDirectory` from the settings, sharing the
+    service account's token and connections with the default ``admin_keycloak``; it connects only when asked
+    something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
     the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one.
     ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it, and the check of administrators'
     tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys). ``realm_keys``:
@@ -133,7 +136,8 @@ def build_services(
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
-    directory = directory or keycloak_directory(settings)
+    access = keycloak_access(settings)  # one service-account token and connection pool for the process
+    directory = directory or keycloak_directory(settings, access)
     audit = AuditLog(engine, clock, settings.audit_key.encode("utf-8"))
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
@@ -163,7 +167,7 @@ def build_services(
     email_sign_in = EmailCodeSignIn(
         email_store, challenges, backup_codes, attempts, realm_options, outbox, audit, clock
     )
-    admin_keycloak = admin_keycloak or keycloak_access(settings)
+    admin_keycloak = admin_keycloak or access
     policy = Policy(admin_keycloak, SqlPolicySnapshots(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
     replay_guard = StoreReplayGuard(engine, clock)

@@ -31,8 +31,8 @@ def answer(status: int, body: Any = None, raw: bytes | None = None) -> requests.
 
 
 class FakeHttp:
-    """A ``requests.Session`` that answers from ``routes`` ((method, url) → response or exception) and keeps
-    every request."""
+    """A ``requests.Session`` that answers from ``routes`` ((method, url) → a response or an exception, or a list
+    of them given one per request) and keeps every request."""
 
     def __init__(self, routes: dict[tuple[str, str], Any] | None = None) -> None:
         self.routes = routes or {}
@@ -41,6 +41,8 @@ class FakeHttp:
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         self.sent.append({"method": method, "url": url, **kwargs})
         found = self.routes.get((method, url), answer(204))
+        if isinstance(found, list):
+            found = found.pop(0)
         if isinstance(found, Exception):
             raise found
         return found
@@ -168,10 +170,9 @@ def test_the_realm_calls() -> None:
         keycloak.browser_flow(REALM)
 
 
-def test_the_access_sends_the_administrators_token_or_the_service_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_access_sends_the_administrators_token_or_the_service_accounts() -> None:
     http = FakeHttp({("GET", f"{BASE}/users/count"): answer(200, 1)})
-    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}")
-    monkeypatch.setattr(access, "_session", http)
+    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}", session=http)  # type: ignore[arg-type]
     access.as_admin(ADMIN).count_users(REALM, None)
     access.as_service().count_users(REALM, None)
     assert [sent["headers"]["Authorization"] for sent in http.sent] == [

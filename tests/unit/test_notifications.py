@@ -14,7 +14,6 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
 from mfa_recovery.directory import UserContact
-from mfa_recovery.keycloak.directory import KeycloakDirectory
 from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.mails.backup_code_signin import backup_code_signin
 from mfa_recovery.notifications.mails.layout import Occurrence, language_of
@@ -402,48 +401,3 @@ def test_cli_send_pending(tmp_path: Any, smtp_server: MailSink) -> None:
     assert len(smtp_server.wait_for(2)) == 2
     again = CliRunner().invoke(cli, ["notifications", "send-pending"], obj=obj)
     assert "sent 0," in again.stdout
-
-
-# --- the Keycloak adapter -------------------------------------------------------------------------------------
-
-
-class FakeAdmin:
-    def __init__(self, user: dict[str, Any] | Exception, realm: dict[str, Any]) -> None:
-        self.user = user
-        self.realm = realm
-
-    def get_user(self, user_id: str) -> dict[str, Any]:
-        if isinstance(self.user, Exception):
-            raise self.user
-        return self.user
-
-    def get_realm(self, realm_name: str) -> dict[str, Any]:
-        return self.realm
-
-
-def test_keycloak_directory_reads_contact_and_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keycloak.exceptions import KeycloakGetError
-
-    directory = KeycloakDirectory("http://127.0.0.1:1", "client", "secret")
-    user = {"email": "a@acme.example", "firstName": "Ann", "attributes": {"locale": ["nl"]}}
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(user, {"smtpServer": REALM_SMTP}))
-    assert directory.user_contact(REALM, USER_ID) == UserContact("a@acme.example", "Ann", "nl")
-    assert directory.realm_smtp(REALM)["host"] == "smtp.acme.example"
-
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin({"username": "x"}, {}))
-    assert directory.user_contact(REALM, USER_ID) == UserContact(None, None, None)
-    assert directory.realm_smtp(REALM) == {}
-
-    missing = KeycloakGetError(error_message="not found", response_code=404)
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(missing, {}))
-    assert directory.user_contact(REALM, USER_ID) is None
-    forbidden = KeycloakGetError(error_message="forbidden", response_code=403)
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(forbidden, {}))
-    with pytest.raises(KeycloakUnavailable, match="HTTP 403"):
-        directory.user_contact(REALM, USER_ID)
-
-
-def test_keycloak_unreachable_is_directory_unavailable() -> None:
-    directory = KeycloakDirectory(f"http://127.0.0.1:{free_port()}", "client", "secret")
-    with pytest.raises(KeycloakUnavailable):
-        directory.user_contact(REALM, USER_ID)

@@ -1,67 +1,42 @@
-"""Thin adapter over python-keycloak for the few directory look-ups the sidecar needs."""
+"""The directory (:class:`mfa_recovery.directory.Directory`) over Keycloak's admin REST API, as the sidecar's
+service account: the same client, cached token and connection pool as the admin features' service calls
+(:mod:`.access`, :mod:`.service_account`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
-from keycloak.exceptions import KeycloakError, KeycloakGetError
-from requests import RequestException
-
-from ..admin.errors import KeycloakUnavailable
+from ..admin.errors import KeycloakUnavailable, NotFound
 from ..directory import DirectoryUser, UserContact
-from ..installation.service_account import SERVICE_REALM
+from .rest import KeycloakRest, Representation
 
-REQUEST_TIMEOUT_SECONDS = 10
-
-T = TypeVar("T")
+PAGE_SIZE = 100  # users per request of a search
 
 
 class KeycloakDirectory:
     """Looks users up with the sidecar's service account, a client of the master realm
     (:mod:`mfa_recovery.installation.service_account`).
 
-    The service account needs ``view-users`` (users) and ``view-realm`` (SMTP) on each realm it serves.
+    The service account needs ``view-users`` (users) and ``view-realm`` (SMTP) on each realm it serves. ``keycloak``
+    is the service account's client (:meth:`.access.RestKeycloakAccess.as_service`): a refusal of the service
+    account, like any other failure to answer, is :class:`KeycloakUnavailable`.
     """
 
-    def __init__(self, server_url: str, client_id: str, client_secret: str) -> None:
-        self._server_url = server_url.rstrip("/") + "/"
-        self._client_id = client_id
-        self._client_secret = client_secret
-
-    def _admin(self, realm: str) -> KeycloakAdmin:
-        connection = KeycloakOpenIDConnection(
-            server_url=self._server_url,
-            realm_name=realm,
-            user_realm_name=SERVICE_REALM,
-            client_id=self._client_id,
-            client_secret_key=self._client_secret,
-            grant_type="client_credentials",
-            timeout=REQUEST_TIMEOUT_SECONDS,
-        )
-        return KeycloakAdmin(connection=connection)
-
-    def _call(self, realm: str, action: Callable[[KeycloakAdmin], T]) -> T:
-        try:
-            return action(self._admin(realm))
-        except (KeycloakError, RequestException, OSError) as exc:
-            raise KeycloakUnavailable(f"Keycloak at {self._server_url} (realm {realm}): {_describe(exc)}") from exc
+    def __init__(self, keycloak: KeycloakRest) -> None:
+        self._keycloak = keycloak
 
     def find_user_id(self, realm: str, username: str) -> str | None:
-        return self._call(realm, lambda admin: admin.get_user_id(username))
+        users = self._exact(realm, "username", username.lower(), 0, 1)
+        user_id = users[0].get("id") if len(users) == 1 else None
+        return user_id if isinstance(user_id, str) and user_id else None
 
     def get_user(self, realm: str, user_id: str) -> DirectoryUser | None:
-        def read(admin: KeycloakAdmin) -> dict[str, Any] | None:
-            try:
-                return admin.get_user(user_id)
-            except KeycloakGetError as exc:
-                if getattr(exc, "response_code", None) == 404:
-                    return None
-                raise
-
-        user = self._call(realm, read)
-        return None if user is None else _directory_user(user)
+        try:
+            user = self._keycloak.user(realm, user_id)
+        except NotFound:
+            return None
+        return _directory_user(user)
 
     def find_user_by_username(self, realm: str, username: str) -> DirectoryUser | None:
         return self._find_one(realm, "username", username)
@@ -72,18 +47,35 @@ class KeycloakDirectory:
     def _find_one(self, realm: str, field: str, value: str) -> DirectoryUser | None:
         # exact=true asks Keycloak for equality rather than its default substring search; the filter below
         # keeps that promise whatever the server does with it.
-        found = self._call(realm, lambda admin: admin.get_users({field: value, "exact": "true"}))
+        found: list[Representation] = []
+        first = 0
+        while True:
+            page = self._exact(realm, field, value, first, PAGE_SIZE)
+            found.extend(page)
+            if len(page) < PAGE_SIZE:
+                break
+            first += PAGE_SIZE
         users = [_directory_user(user) for user in found]
         matches = [user for user in users if (getattr(user, field) or "").casefold() == value.casefold()]
         return matches[0] if len(matches) == 1 else None
+
+    def _exact(self, realm: str, field: str, value: str, first: int, max_results: int) -> list[Representation]:
+        try:
+            return self._keycloak.exact_users(realm, field, value, first, max_results)
+        except NotFound as exc:
+            raise KeycloakUnavailable(f"Keycloak knows no realm {realm}") from exc
 
     def user_contact(self, realm: str, user_id: str) -> UserContact | None:
         user = self.get_user(realm, user_id)
         return None if user is None else user.contact()
 
     def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        representation = self._call(realm, lambda admin: admin.get_realm(realm))
-        return representation.get("smtpServer") or {}
+        try:
+            representation = self._keycloak.realm(realm)
+        except NotFound as exc:
+            raise KeycloakUnavailable(f"Keycloak knows no realm {realm}") from exc
+        smtp: Mapping[str, Any] = representation.get("smtpServer") or {}
+        return smtp
 
 
 def _directory_user(user: Mapping[str, Any]) -> DirectoryUser:
@@ -104,10 +96,3 @@ def _directory_user(user: Mapping[str, Any]) -> DirectoryUser:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _describe(exc: Exception) -> str:
-    code = getattr(exc, "response_code", None)
-    if code:
-        return f"HTTP {code}"
-    return type(exc).__name__

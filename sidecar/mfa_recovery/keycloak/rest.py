@@ -94,6 +94,12 @@ class KeycloakRest:
             params["search"] = search
         return _list(self._call("GET", realm, "/users", params=params))
 
+    def exact_users(self, realm: str, field: str, value: str, first: int, max_results: int) -> list[Representation]:
+        """A page of the users whose ``field`` (``username``, ``email``) is ``value`` as a whole (``exact=true``
+        rather than Keycloak's default substring search; Keycloak ignores case), in full representations."""
+        params = {field: value, "exact": "true", "first": first, "max": max_results}
+        return _list(self._call("GET", realm, "/users", params=params))
+
     def count_users(self, realm: str, search: str | None) -> int:
         count = self._call("GET", realm, "/users/count", params={"search": search} if search else None)
         if not isinstance(count, int) or isinstance(count, bool):
@@ -128,8 +134,12 @@ class KeycloakRest:
     def probe_realm(self, realm: str) -> None:
         self._call("GET", realm, "")
 
+    def realm(self, realm: str) -> Representation:
+        """The realm's representation (with ``smtpServer`` and ``browserFlow`` for a caller with ``view-realm``)."""
+        return _object(self._call("GET", realm, ""))
+
     def browser_flow(self, realm: str) -> str:
-        alias = _object(self._call("GET", realm, "")).get("browserFlow")
+        alias = self.realm(realm).get("browserFlow")
         if not isinstance(alias, str) or not alias:
             raise KeycloakUnavailable(f"realm {realm} names no browser flow (is view-realm granted?)")
         return alias

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -16,36 +15,11 @@ from mfa_recovery.keycloak.access import RestKeycloakAccess
 from mfa_recovery.keycloak.rest import KeycloakRest
 from mfa_recovery.keycloak.service_account import ServiceAccountTokens
 
+from .fakes.keycloak import KEYCLOAK_URL, FakeHttp, FakeOpenId, answer, user_rep
 from .support import REALM, USER_ID
-from .test_admin_support import KEYCLOAK_URL, user_rep
 
 ADMIN = Administrator(subject="a-1", username="admin", realm="master", token="the-admins-token")
 BASE = f"{KEYCLOAK_URL}/admin/realms/acme"
-
-
-def answer(status: int, body: Any = None, raw: bytes | None = None) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
-    response._content = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
-    return response
-
-
-class FakeHttp:
-    """A ``requests.Session`` that answers from ``routes`` ((method, url) → a response or an exception, or a list
-    of them given one per request) and keeps every request."""
-
-    def __init__(self, routes: dict[tuple[str, str], Any] | None = None) -> None:
-        self.routes = routes or {}
-        self.sent: list[dict[str, Any]] = []
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        self.sent.append({"method": method, "url": url, **kwargs})
-        found = self.routes.get((method, url), answer(204))
-        if isinstance(found, list):
-            found = found.pop(0)
-        if isinstance(found, Exception):
-            raise found
-        return found
 
 
 def rest(http: FakeHttp, *, service_account: bool = False) -> KeycloakRest:
@@ -179,22 +153,6 @@ def test_the_access_sends_the_administrators_token_or_the_service_accounts() -> 
         "Bearer the-admins-token",
         "Bearer service-token-acme",
     ]
-
-
-class FakeOpenId:
-    """python-keycloak's ``KeycloakOpenID``: counts client-credentials grants."""
-
-    grants: list[tuple[str, str]] = []
-    failure: Exception | None = None
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-
-    def token(self, grant_type: str) -> dict[str, Any]:
-        FakeOpenId.grants.append((self.kwargs["realm_name"], grant_type))
-        if FakeOpenId.failure is not None:
-            raise FakeOpenId.failure
-        return {"access_token": f"sa-{len(FakeOpenId.grants)}", "expires_in": 300}
 
 
 def test_the_service_account_token_is_kept_until_shortly_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:

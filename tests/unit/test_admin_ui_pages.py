@@ -17,8 +17,8 @@ from mfa_recovery.web.admin_ui.messages_en import MESSAGES as ENGLISH
 from mfa_recovery.web.admin_ui.messages_nl import MESSAGES as DUTCH
 from mfa_recovery.web.admin_ui.views_audit import ACTION_FILTERS
 
+from .fakes.keycloak import PUBLIC_URL
 from .support import USER_ID, FakeClock
-from .test_admin_support import PUBLIC_URL
 from .test_admin_ui_employees import element
 from .test_admin_ui_support import UI, UiHarness, close, make_ui
 

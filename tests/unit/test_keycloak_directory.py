@@ -17,9 +17,8 @@ from mfa_recovery.keycloak.access import RestKeycloakAccess
 from mfa_recovery.keycloak.directory import PAGE_SIZE, KeycloakDirectory
 from mfa_recovery.keycloak.service_account import ServiceAccountTokens
 
+from .fakes.keycloak import KEYCLOAK_URL, FakeHttp, FakeOpenId, answer
 from .support import REALM
-from .test_admin_keycloak_rest import FakeHttp, FakeOpenId, answer
-from .test_admin_support import KEYCLOAK_URL
 
 BASE = f"{KEYCLOAK_URL}/admin/realms/{REALM}"
 USERS = f"{BASE}/users"

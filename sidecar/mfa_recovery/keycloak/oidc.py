@@ -102,7 +102,7 @@ class Tokens:
             access_expires_at=now + timedelta(seconds=_seconds(answer.get("expires_in"), 60)),
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
             refresh_expires_at=_expiry(answer.get("refresh_expires_in"), now),
-            id_token=id_token if isinstance(id_token, str) and id_token else (previous and previous.id_token),
+            id_token=id_token if isinstance(id_token, str) and id_token else (previous.id_token if previous else None),
         )
 
     def as_data(self) -> dict[str, Any]:

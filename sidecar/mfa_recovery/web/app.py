@@ -43,7 +43,7 @@ def create_app(
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
-        ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
+        ``directory``: Keycloak's users (by default a ``KeycloakDirectory`` from the settings): mails with a code
         and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
         SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
         check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints

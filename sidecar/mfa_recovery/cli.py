@@ -11,20 +11,20 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 import click
 from keycloak import KeycloakAdmin
 from keycloak.exceptions import KeycloakError
 from requests import RequestException
 
+from .admin.errors import KeycloakUnavailable
 from .audit.chain import Head
 from .audit.log import MAX_PAGE, AuditEvent
 from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
 from .config import PREFIX, ConfigError, Settings
+from .directory import Directory
 from .installation.service_account import SERVICE_REALM, GrantError, grant
-from .keycloak_admin import DirectoryUnavailable
-from .notifications.directory import ContactDirectory
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
 from .services import Services, build_services, keycloak_directory
 from .store import migrate
@@ -37,17 +37,10 @@ LIMIT_REQUEST_FIELD_SIZE = 8190
 LIMIT_REQUEST_FIELDS = 100
 
 
-class UserDirectory(Protocol):
-    """What the CLI needs from Keycloak (implemented by :class:`KeycloakDirectory`)."""
-
-    def find_user_id(self, realm: str, username: str) -> str | None: ...
-
-
 @dataclass
 class CliContext:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    directory_factory: Callable[[Settings], UserDirectory] | None = None
-    contact_directory_factory: Callable[[Settings], ContactDirectory] | None = None
+    directory_factory: Callable[[Settings], Directory] | None = None
     _settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -61,16 +54,10 @@ class CliContext:
     def services(self) -> Services:
         return build_services(self.settings())
 
-    def directory(self) -> UserDirectory:
+    def directory(self) -> Directory:
         settings = self.settings()
         if self.directory_factory is not None:
             return self.directory_factory(settings)
-        return keycloak_directory(settings)
-
-    def contact_directory(self) -> ContactDirectory:
-        settings = self.settings()
-        if self.contact_directory_factory is not None:
-            return self.contact_directory_factory(settings)
         return keycloak_directory(settings)
 
 
@@ -126,7 +113,7 @@ def true_false(value: bool) -> str:
 def resolve_user(ctx: CliContext, realm: str, username: str) -> str:
     try:
         user_id = ctx.directory().find_user_id(realm, username)
-    except DirectoryUnavailable as exc:
+    except KeycloakUnavailable as exc:
         fail(f"cannot reach Keycloak to look up {username!r}: {exc}")
     if user_id is None:
         fail(f"no user {username!r} in realm {realm!r}")
@@ -306,7 +293,7 @@ def notifications() -> None:
 def notifications_send_pending(ctx: CliContext) -> None:
     """Deliver the queued notifications that are due (one pass)."""
     svc = ctx.services()
-    report = svc.notification_sender(ctx.contact_directory()).run_once(limit=1000)
+    report = svc.notification_sender(ctx.directory()).run_once(limit=1000)
     click.echo(f"sent {report.sent}, retry later {report.retried}, given up {report.failed}, skipped {report.skipped}")
 
 

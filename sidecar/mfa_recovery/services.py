@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy import Engine
 
 from .admin.employees import Employees
-from .admin.keycloak_as_admin import KeycloakAccess, RestKeycloakAccess, ServiceAccountTokens
 from .admin.mfa_actions import MfaActions
 from .admin.policy import Policy
 from .admin.repository import SqlPolicySnapshotRepository
-from .admin.tokens import AdminTokenVerifier
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
@@ -34,20 +31,22 @@ from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
-from .keycloak_admin import KeycloakDirectory
-from .notifications.directory import ContactDirectory
+from .directory import Directory
+from .keycloak.access import KeycloakAccess, RestKeycloakAccess
+from .keycloak.admin_tokens import AdminTokenVerifier
+from .keycloak.directory import KeycloakDirectory
+from .keycloak.realm_keys import RealmKeyCache
+from .keycloak.service_account import ServiceAccountTokens
 from .notifications.mailer import Mailer, Transport
 from .notifications.outbox import Outbox
 from .notifications.repository import SqlOutboxRepository
 from .notifications.sender import NotificationSender
 from .notifications.smtp import SmtpOverrides, send, send_promptly
-from .realm_keys import RealmKeyCache
 from .realm_options.repository import SqlRealmOptionsRepository
 from .realm_options.service import RealmOptionsService
 from .recovery_start import RecoveryStart
 from .store import migrate
 from .store.engine import make_engine
-from .supervisor.directory import SupervisorDirectory
 from .supervisor.service import SupervisorService
 
 
@@ -55,12 +54,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Directory(ContactDirectory, SupervisorDirectory, Protocol):
-    """All the sidecar asks Keycloak: :class:`KeycloakDirectory`, or a fake in tests."""
-
-
-def keycloak_directory(settings: Settings) -> KeycloakDirectory:
-    return KeycloakDirectory(settings.keycloak_url, settings.keycloak_client_id, settings.keycloak_client_secret)
+def keycloak_directory(settings: Settings, access: RestKeycloakAccess | None = None) -> KeycloakDirectory:
+    """Keycloak's users as the sidecar's service account sees them, through ``access`` (its cached token and
+    connection pool) when given."""
+    return KeycloakDirectory((access or keycloak_access(settings)).as_service())
 
 
 def admin_token_verifier(settings: Settings, keys: RealmKeyCache | None = None) -> AdminTokenVerifier:
@@ -105,7 +102,7 @@ class Services:
     audit_trail: AuditTrail
 
     def notification_sender(
-        self, directory: ContactDirectory | None = None, transport: Transport | None = None
+        self, directory: Directory | None = None, transport: Transport | None = None
     ) -> NotificationSender:
         """A sender over this store's outbox; by default through this process's directory and SMTP transport."""
         directory = directory or self.directory
@@ -131,8 +128,9 @@ def build_services(
     admin_tokens: AdminTokenVerifier | None = None,
     realm_keys: RealmKeyCache | None = None,
 ) -> Services:
-    """``directory``: Keycloak's admin API (default: a :class:`KeycloakDirectory` from the settings; it connects
-    only when asked something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
+    """``directory``: Keycloak's users (default: a :class:`KeycloakDirectory` from the settings, sharing the
+    service account's token and connections with the default ``admin_keycloak``; it connects only when asked
+    something). ``transport``: how a built message reaches SMTP (tests pass a fake); by default
     the outbox sends with a patient timeout and mails with a code, sent during a request, with a short one.
     ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it, and the check of administrators'
     tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys). ``realm_keys``:
@@ -142,7 +140,8 @@ def build_services(
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
     hasher = hasher or CodeHasher()
-    directory = directory or keycloak_directory(settings)
+    access = keycloak_access(settings)  # one service-account token and connection pool for the process
+    directory = directory or keycloak_directory(settings, access)
     audit = AuditLog(SqlAuditRepository(engine), clock, settings.audit_key.encode("utf-8"))
     backup_codes = BackupCodeService(SqlBackupCodeRepository(engine), hasher, settings.code_pepper, clock)
     realm_options = RealmOptionsService(
@@ -173,7 +172,7 @@ def build_services(
     email_sign_in = EmailCodeSignIn(
         email_store, challenges, backup_codes, attempts, realm_options, outbox, audit, clock
     )
-    admin_keycloak = admin_keycloak or keycloak_access(settings)
+    admin_keycloak = admin_keycloak or access
     policy = Policy(admin_keycloak, SqlPolicySnapshotRepository(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
     replay_guard = StoreReplayGuard(SqlUsedTokenRepository(engine), clock)

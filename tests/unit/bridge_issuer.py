@@ -13,9 +13,10 @@ from typing import Any
 import jwt
 
 from mfa_recovery.bridge_auth.tokens import TOKEN_TYPE
-from mfa_recovery.realm_keys import RealmKeyCache
+from mfa_recovery.keycloak.realm_keys import RealmKeyCache
 
-from .support import REALM, USER_ID, FakeJwks, rsa_key
+from .fakes.keycloak import FakeJwks
+from .support import REALM, USER_ID, rsa_key
 
 KEYCLOAK_URL = "http://keycloak.bridge.test:8080"
 OTHER_REALM = "other"

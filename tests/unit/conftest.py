@@ -18,15 +18,8 @@ from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
 
 from .bridge_issuer import DEFAULT_PATH, BridgeIssuer
-from .support import (
-    DEV_ENV,
-    EMPLOYEE,
-    PEPPER,
-    SUPERVISOR,
-    FakeClock,
-    FakeDirectory,
-    FakeTransport,
-)
+from .fakes.keycloak import FakeDirectory
+from .support import DEV_ENV, EMPLOYEE, PEPPER, SUPERVISOR, FakeClock, FakeTransport
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -13,11 +12,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
-from mfa_recovery.keycloak_admin import DirectoryUnavailable
-from mfa_recovery.notifications.directory import UserContact
+from mfa_recovery.directory import DirectoryUser
 from mfa_recovery.notifications.smtp import SmtpConfig
-from mfa_recovery.realm_keys import KeysUnavailable, NoSuchRealm
-from mfa_recovery.supervisor.directory import DirectoryUser
 
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
 # The sidecar's answer signing key for the whole test session, and the environment every unit test's settings
@@ -51,50 +47,10 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
-# --- Keycloak and SMTP stand-ins --------------------------------------------------------------------------------
+# --- Keycloak's data and an SMTP stand-in (Keycloak itself: fakes/keycloak.py) ----------------------------------------
 
 REALM_SMTP = {"host": "smtp.acme.example", "port": "25", "from": "no-reply@acme.example"}
 CODE_LINE = re.compile(r"^(\d{4}) (\d{4})$", re.MULTILINE)
-
-
-class FakeDirectory:
-    """Keycloak's admin API in memory: users of one realm, its SMTP settings, and a switch to make it "down"."""
-
-    def __init__(self, *users: DirectoryUser, smtp_settings: Mapping[str, Any] | None = None) -> None:
-        self.users = {user.id: user for user in users}
-        self.smtp_settings = dict(REALM_SMTP if smtp_settings is None else smtp_settings)
-        self.down = False
-        self.calls: list[str] = []
-
-    def add(self, user: DirectoryUser) -> DirectoryUser:
-        self.users[user.id] = user
-        return user
-
-    def _ask(self, what: str) -> None:
-        self.calls.append(what)
-        if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
-
-    def get_user(self, realm: str, user_id: str) -> DirectoryUser | None:
-        self._ask("get_user")
-        return self.users.get(user_id)
-
-    def find_user_by_username(self, realm: str, username: str) -> DirectoryUser | None:
-        self._ask("find_user_by_username")
-        return next((u for u in self.users.values() if u.username == username.lower()), None)
-
-    def find_user_by_email(self, realm: str, email: str) -> DirectoryUser | None:
-        self._ask("find_user_by_email")
-        found = [u for u in self.users.values() if u.email and u.email.lower() == email.lower()]
-        return found[0] if len(found) == 1 else None
-
-    def user_contact(self, realm: str, user_id: str) -> UserContact | None:
-        user = self.get_user(realm, user_id)
-        return None if user is None else user.contact()
-
-    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        self._ask("realm_smtp")
-        return self.smtp_settings
 
 
 class FakeTransport:
@@ -146,28 +102,3 @@ SUPERVISOR = DirectoryUser(
     attributes={"locale": ("nl",)},
 )
 PROFILE = {"username": "jdoe", "first_name": "Jan", "email": "jan@acme.example", "locale": "en"}
-
-
-class FakeJwks:
-    """Keycloak's JWKS endpoints for realms with locally made keys: ``fetch`` is the fetcher a key cache is given,
-    ``down`` makes Keycloak unreachable, ``now`` is the cache's monotonic clock, ``fetches`` what was asked for."""
-
-    def __init__(self, keycloak_url: str, keys: dict[str, list[str]], extra: list[dict[str, Any]] | None = None):
-        self.keycloak_url = keycloak_url
-        self.keys = keys
-        self.extra = extra or []
-        self.fetches: list[str] = []
-        self.down = False
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def fetch(self, url: str) -> Mapping[str, Any]:
-        self.fetches.append(url)
-        if self.down:
-            raise KeysUnavailable(f"cannot fetch {url}: ConnectionError")
-        realm = url.removeprefix(f"{self.keycloak_url}/realms/").removesuffix("/protocol/openid-connect/certs")
-        if realm not in self.keys:
-            raise NoSuchRealm(f"no JWKS at {url}")
-        return {"keys": [public_jwk(name) for name in self.keys[realm]] + self.extra}

@@ -16,16 +16,9 @@ from mfa_recovery.backup_email.repository import SIGN_IN, VERIFY_ADDRESS, SqlBac
 from mfa_recovery.config import Settings
 from mfa_recovery.notifications.outbox import MFA_DISABLED
 
+from .fakes.keycloak import ADMIN_ID, MANAGE_USERS, VIEW_EVENTS, VIEW_USERS
 from .support import REALM, USER_ID, FakeClock
-from .test_admin_support import (
-    ADMIN_ID,
-    MANAGE_USERS,
-    VIEW_EVENTS,
-    VIEW_USERS,
-    AdminHarness,
-    close,
-    make_harness,
-)
+from .test_admin_support import AdminHarness, close, make_harness
 
 ANNA = "9b1f0c1e-0000-4000-8000-0000000000a2"
 PIET = "9b1f0c1e-0000-4000-8000-0000000000a3"

@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 import requests
 from keycloak.exceptions import KeycloakAuthenticationError
 
-from mfa_recovery.admin import keycloak_as_admin
 from mfa_recovery.admin.errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
 from mfa_recovery.admin.identity import Administrator
-from mfa_recovery.admin.keycloak_as_admin import KeycloakRest, RestKeycloakAccess, ServiceAccountTokens
+from mfa_recovery.keycloak import service_account
+from mfa_recovery.keycloak.access import RestKeycloakAccess
+from mfa_recovery.keycloak.rest import KeycloakRest
+from mfa_recovery.keycloak.service_account import ServiceAccountTokens
 
+from .fakes.keycloak import KEYCLOAK_URL, FakeHttp, FakeOpenId, answer, user_rep
 from .support import REALM, USER_ID
-from .test_admin_support import KEYCLOAK_URL, user_rep
 
 ADMIN = Administrator(subject="a-1", username="admin", realm="master", token="the-admins-token")
 BASE = f"{KEYCLOAK_URL}/admin/realms/acme"
-
-
-def answer(status: int, body: Any = None, raw: bytes | None = None) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
-    response._content = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
-    return response
-
-
-class FakeHttp:
-    """A ``requests.Session`` that answers from ``routes`` ((method, url) → response or exception) and keeps
-    every request."""
-
-    def __init__(self, routes: dict[tuple[str, str], Any] | None = None) -> None:
-        self.routes = routes or {}
-        self.sent: list[dict[str, Any]] = []
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        self.sent.append({"method": method, "url": url, **kwargs})
-        found = self.routes.get((method, url), answer(204))
-        if isinstance(found, Exception):
-            raise found
-        return found
 
 
 def rest(http: FakeHttp, *, service_account: bool = False) -> KeycloakRest:
@@ -166,10 +144,9 @@ def test_the_realm_calls() -> None:
         keycloak.browser_flow(REALM)
 
 
-def test_the_access_sends_the_administrators_token_or_the_service_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_access_sends_the_administrators_token_or_the_service_accounts() -> None:
     http = FakeHttp({("GET", f"{BASE}/users/count"): answer(200, 1)})
-    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}")
-    monkeypatch.setattr(access, "_session", http)
+    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}", session=http)  # type: ignore[arg-type]
     access.as_admin(ADMIN).count_users(REALM, None)
     access.as_service().count_users(REALM, None)
     assert [sent["headers"]["Authorization"] for sent in http.sent] == [
@@ -178,24 +155,8 @@ def test_the_access_sends_the_administrators_token_or_the_service_accounts(monke
     ]
 
 
-class FakeOpenId:
-    """python-keycloak's ``KeycloakOpenID``: counts client-credentials grants."""
-
-    grants: list[tuple[str, str]] = []
-    failure: Exception | None = None
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-
-    def token(self, grant_type: str) -> dict[str, Any]:
-        FakeOpenId.grants.append((self.kwargs["realm_name"], grant_type))
-        if FakeOpenId.failure is not None:
-            raise FakeOpenId.failure
-        return {"access_token": f"sa-{len(FakeOpenId.grants)}", "expires_in": 300}
-
-
 def test_the_service_account_token_is_kept_until_shortly_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keycloak_as_admin, "KeycloakOpenID", FakeOpenId)
+    monkeypatch.setattr(service_account, "KeycloakOpenID", FakeOpenId)
     monkeypatch.setattr(FakeOpenId, "grants", [])
     now = [0.0]
     tokens = ServiceAccountTokens(KEYCLOAK_URL, "mfa-recovery-sidecar", "secret", monotonic=lambda: now[0])

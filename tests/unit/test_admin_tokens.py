@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mfa_recovery.admin.errors import InvalidToken, KeycloakUnavailable
 from mfa_recovery.admin.identity import Administrator
 from mfa_recovery.config import DEFAULT_ADMIN_CLIENTS, Settings
-from mfa_recovery.realm_keys import MAX_KEY_AGE_SECONDS
+from mfa_recovery.keycloak.realm_keys import MAX_KEY_AGE_SECONDS
 from mfa_recovery.services import admin_token_verifier
 
-from .support import DEV_ENV, REALM
-from .test_admin_support import ADMIN_ID, KEYCLOAK_URL, PUBLIC_URL, FakeIssuer, public_jwk, rsa_key
+from .fakes.keycloak import ADMIN_ID, KEYCLOAK_URL, PUBLIC_URL, FakeIssuer
+from .support import DEV_ENV, REALM, public_jwk, rsa_key
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from mfa_recovery.config import Settings
 from mfa_recovery.store.tables import ui_sessions
 from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME, unseal
 
+from .fakes.keycloak import CLIENT_ID, PUBLIC_URL
 from .support import DEV_ENV, REALM, USER_ID, FakeClock
-from .test_admin_support import PUBLIC_URL
-from .test_admin_ui_support import CLIENT_ID, SIDECAR_URL, UI, UiHarness, close, form_of, make_ui
+from .test_admin_ui_support import SIDECAR_URL, UI, UiHarness, close, form_of, make_ui
 
 
 @pytest.fixture
@@ -299,7 +299,8 @@ def test_sign_out_needs_the_csrf_token(ui: UiHarness) -> None:
 def test_ui_not_configured_says_so(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> None:
     from mfa_recovery.web.app import create_app
 
-    from .support import FakeDirectory, FakeTransport
+    from .fakes.keycloak import FakeDirectory
+    from .support import FakeTransport
 
     app = create_app(
         Settings.from_env(

@@ -16,8 +16,8 @@ from mfa_recovery.config import Settings
 from mfa_recovery.translations import translate
 from mfa_recovery.web.admin_ui import i18n
 
+from .fakes.keycloak import PUBLIC_URL
 from .support import USER_ID, FakeClock
-from .test_admin_support import PUBLIC_URL
 from .test_admin_ui_employees import element
 from .test_admin_ui_support import UI, UiHarness, close, make_ui
 

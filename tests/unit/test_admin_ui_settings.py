@@ -11,8 +11,8 @@ import pytest
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 
+from .fakes.keycloak import VIEW_USERS
 from .support import REALM, USER_ID, FakeClock
-from .test_admin_support import VIEW_USERS
 from .test_admin_ui_employees import element
 from .test_admin_ui_support import UI, UiHarness, close, make_ui
 

@@ -1,11 +1,11 @@
-"""Stand-ins of the admin UI's tests (no tests here): Keycloak's token endpoint over the locally signed tokens of
-``test_admin_support``, and an app whose UI signs administrators in through it."""
+"""Stand-ins of the admin UI's tests (no tests here): an app whose UI signs administrators in through the fake
+token endpoint of :mod:`tests.unit.fakes.keycloak`."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,86 +13,25 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mfa_recovery.admin.errors import KeycloakUnavailable
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import DEVELOPMENT_ADMIN_UI_CLIENT_SECRET, Settings
-from mfa_recovery.web.admin_ui.oidc import OidcClient, TokenRefused, pkce_challenge
+from mfa_recovery.keycloak.oidc import OidcClient
 from mfa_recovery.web.app import create_app
 
-from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport
-from .test_admin_support import KEYCLOAK_URL, PUBLIC_URL, FakeIssuer, FakeKeycloak
+from .fakes.keycloak import (
+    CLIENT_ID,
+    KEYCLOAK_URL,
+    PUBLIC_URL,
+    FakeDirectory,
+    FakeIssuer,
+    FakeKeycloak,
+    FakeTokenEndpoint,
+    Grant,
+)
+from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeTransport
 
-CLIENT_ID = "mfa-recovery-admin"
 SIDECAR_URL = "http://127.0.0.1:8081"
 UI = f"/ui/realms/{REALM}"
-TOKEN_URL = f"{KEYCLOAK_URL}/realms/{REALM}/protocol/openid-connect/token"
-# The roles of realm-management each administrator's access token carries.
-ROLES = {"admin": ["manage-users", "view-users", "view-events", "manage-realm"], "helpdesk": ["view-users"]}
-
-
-@dataclass
-class Grant:
-    username: str
-    nonce: str | None
-    challenge: str | None = None
-
-
-@dataclass
-class FakeTokenEndpoint:
-    """Keycloak's token endpoint of the realm: codes granted by the test, refresh tokens it issued. ``refusing``
-    refuses every refresh; ``down`` makes it unreachable. ``calls`` keeps every form posted."""
-
-    issuer: FakeIssuer
-    codes: dict[str, Grant] = field(default_factory=dict)
-    refresh_tokens: dict[str, Grant] = field(default_factory=dict)
-    calls: list[dict[str, str]] = field(default_factory=list)
-    refusing: bool = False
-    down: bool = False
-    access_claims: dict[str, Any] = field(default_factory=dict)
-    id_claims: dict[str, Any] = field(default_factory=dict)
-
-    def __call__(self, url: str, form: Any) -> dict[str, Any]:
-        assert url == TOKEN_URL
-        form = dict(form)
-        self.calls.append(form)
-        if self.down:
-            raise KeycloakUnavailable("POST token: ConnectionError")
-        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, DEVELOPMENT_ADMIN_UI_CLIENT_SECRET):
-            raise TokenRefused("unauthorized_client")
-        if form["grant_type"] == "authorization_code":
-            grant = self.codes.pop(form.get("code", ""), None)
-            if grant is None or pkce_challenge(form.get("code_verifier", "")) != grant.challenge:
-                raise TokenRefused("invalid_grant")
-            assert form["redirect_uri"] == f"{SIDECAR_URL}{UI}/callback"
-            return self.answer(grant)
-        assert form["grant_type"] == "refresh_token"
-        grant = self.refresh_tokens.get(form.get("refresh_token", ""))
-        if grant is None or self.refusing:
-            raise TokenRefused("invalid_grant")
-        return self.answer(Grant(grant.username, None))
-
-    def answer(self, grant: Grant) -> dict[str, Any]:
-        username = grant.username
-        access_claims = {
-            "azp": CLIENT_ID,
-            "resource_access": {"realm-management": {"roles": ROLES.get(username, [])}},
-            **self.access_claims,
-        }
-        access = self.issuer.token(REALM, username=username, **access_claims)
-        claims: dict[str, Any] = {"typ": "ID", "aud": CLIENT_ID, "azp": CLIENT_ID, "name": f"{username.title()} Admin"}
-        if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
-        id_token = self.issuer.token(REALM, username=username, **{**claims, **self.id_claims})
-        refresh = uuid.uuid4().hex
-        self.refresh_tokens[refresh] = grant
-        return {
-            "access_token": access,
-            "expires_in": 300,
-            "refresh_token": refresh,
-            "refresh_expires_in": 1800,
-            "id_token": id_token,
-            "token_type": "Bearer",
-        }
 
 
 @dataclass
@@ -169,7 +108,7 @@ def make_ui(
     if USER_ID not in keycloak.users:
         keycloak.add_user(USER_ID, EMPLOYEE.username, first_name="Jan", email=EMPLOYEE.email)
     issuer = FakeIssuer()
-    tokens = FakeTokenEndpoint(issuer)
+    tokens = FakeTokenEndpoint(issuer, f"{SIDECAR_URL}{UI}/callback")
     oidc = OidcClient(KEYCLOAK_URL, PUBLIC_URL, public_url, CLIENT_ID, DEVELOPMENT_ADMIN_UI_CLIENT_SECRET,
                       post=tokens, fetch=issuer.fetch, monotonic=issuer.monotonic)  # fmt: skip
     app = create_app(

@@ -16,8 +16,9 @@ from mfa_recovery.audit.log import AuditLog
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 
+from .fakes.keycloak import FakeSession
 from .support import PROFILE, REALM, USER_ID, FakeClock
-from .test_admin_support import AdminHarness, FakeSession, close, make_harness
+from .test_admin_support import AdminHarness, close, make_harness
 from .test_admin_ui_support import UI, make_ui
 from .test_admin_ui_support import close as close_ui
 

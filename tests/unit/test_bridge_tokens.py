@@ -16,7 +16,7 @@ from mfa_recovery.bridge_auth.tokens import (
     BridgeTokenVerifier,
     InvalidBridgeToken,
 )
-from mfa_recovery.realm_keys import REFETCH_INTERVAL_SECONDS
+from mfa_recovery.keycloak.realm_keys import REFETCH_INTERVAL_SECONDS
 from mfa_recovery.services import Services
 
 from .bridge_issuer import KEYCLOAK_URL, OTHER_REALM, BridgeIssuer, hand_made

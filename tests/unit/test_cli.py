@@ -12,24 +12,16 @@ from mfa_recovery.bridge_auth.answers import load_private_key, public_key_text
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import DEVELOPMENT_CODE_PEPPER, Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable
+from mfa_recovery.directory import DirectoryUser
 from mfa_recovery.services import build_services
 
+from .fakes.keycloak import FakeDirectory
 from .support import DEV_ENV, FakeTransport, code_in
-from .support import FakeDirectory as FakeKeycloak
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 
 
-class FakeDirectory:
-    def __init__(self, users: dict[tuple[str, str], str], down: bool = False) -> None:
-        self.users = users
-        self.down = down
-
-    def find_user_id(self, realm: str, username: str) -> str | None:
-        if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:8080/ (realm acme): KeycloakConnectionError")
-        return self.users.get((realm, username))
+ALICE = DirectoryUser(id="alice-id", username="alice")
 
 
 @pytest.fixture
@@ -38,7 +30,7 @@ def environ(tmp_path: Path) -> dict[str, str]:
 
 
 def run(environ: dict[str, str], args: list[str], directory: FakeDirectory | None = None):  # type: ignore[no-untyped-def]
-    directory = directory or FakeDirectory({("acme", "alice"): "alice-id"})
+    directory = directory or FakeDirectory(ALICE)
     obj = CliContext(environ=environ, directory_factory=lambda _settings: directory)
     return CliRunner().invoke(cli, args, obj=obj)
 
@@ -77,7 +69,9 @@ def test_unknown_user_exits_2_without_traceback(environ: dict[str, str]) -> None
 
 
 def test_keycloak_down_exits_2(environ: dict[str, str]) -> None:
-    result = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice"], FakeDirectory({}, down=True))
+    down = FakeDirectory(ALICE)
+    down.down = True
+    result = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice"], down)
     assert result.exit_code == 2
     assert "cannot reach Keycloak" in result.stderr
     assert "Traceback" not in result.output
@@ -184,7 +178,7 @@ def test_issue_uses_the_realms_code_count_unless_count_is_given(environ: dict[st
     assert issued.exit_code == 0 and len(issued.stdout.splitlines()) == 12
     explicit = run(environ, ["codes", "issue", "--realm", "acme", "--user", "alice", "--count", "3"])
     assert len(explicit.stdout.splitlines()) == 3
-    other = FakeDirectory({("globex", "bob"): "bob-id"})
+    other = FakeDirectory(DirectoryUser(id="bob-id", username="bob"))
     default = run(environ, ["codes", "issue", "--realm", "globex", "--user", "bob"], other)
     assert len(default.stdout.splitlines()) == 5  # a realm without options: the default count
 
@@ -229,7 +223,7 @@ def test_backup_email_show(environ: dict[str, str]) -> None:
     assert result.stdout.splitlines() == ["email_method_enabled: true", "backup_email: none", "verified: false"]
 
     outgoing = FakeTransport()
-    svc = build_services(Settings.from_env(environ), directory=FakeKeycloak(), transport=outgoing)
+    svc = build_services(Settings.from_env(environ), directory=FakeDirectory(), transport=outgoing)
     caller = Caller("acme", "alice-id")
     profile = Profile(username="alice", email="alice@acme.example")
     svc.backup_email.start(caller, "alice.home@example.org", profile)

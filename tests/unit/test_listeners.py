@@ -21,7 +21,8 @@ from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 
 from .bridge_issuer import BridgeIssuer
-from .support import DEV_ENV, FakeClock, FakeDirectory, FakeTransport
+from .fakes.keycloak import FakeDirectory
+from .support import DEV_ENV, FakeClock, FakeTransport
 
 MAIN_PORT = 18991
 BRIDGE_PORT = 18992

@@ -18,7 +18,8 @@ from mfa_recovery.notifications.mails.supervisor_notice import supervisor_notice
 from mfa_recovery.notifications.outbox import BACKUP_CODES_ACTIVATED, BACKUP_EMAIL_CHANGED, EMAIL_CODE_SIGNIN
 from mfa_recovery.services import Services
 
-from .support import CODE_LINE, REALM, USER_ID, FakeDirectory, FakeTransport, text_of
+from .fakes.keycloak import FakeDirectory
+from .support import CODE_LINE, REALM, USER_ID, FakeTransport, text_of
 
 WHEN = datetime(2025, 11, 25, 14, 3, 12, tzinfo=UTC)
 EVENT = Occurrence("acme", WHEN, "203.0.113.7", "Firefox/140")

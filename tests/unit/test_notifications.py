@@ -1,7 +1,7 @@
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,9 +12,8 @@ from flask import Flask
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.cli import CliContext, cli
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.directory import DirectoryUser, UserContact
 from mfa_recovery.notifications import smtp
-from mfa_recovery.notifications.directory import UserContact
 from mfa_recovery.notifications.mails.backup_code_signin import backup_code_signin
 from mfa_recovery.notifications.mails.layout import Occurrence, language_of
 from mfa_recovery.notifications.outbox import BACKUP_CODE_SIGNIN, MAX_ATTEMPTS, retry_delay
@@ -24,6 +23,7 @@ from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink, free_port
 
 from .bridge_issuer import BridgeIssuer
+from .fakes.keycloak import FakeDirectory
 from .support import DEV_ENV, REALM, USER_ID, FakeClock
 
 VERIFY = "/bridge/v1/backup-codes/verify"
@@ -31,25 +31,14 @@ REALM_SMTP = {"host": "smtp.acme.example", "port": "587", "from": "no-reply@acme
               "fromDisplayName": "Acme sign-in", "starttls": "true", "password": "**********"}  # fmt: skip
 
 
-class FakeDirectory:
-    """Stands in for Keycloak's admin API."""
-
-    def __init__(self, contact: UserContact | None, smtp_settings: Mapping[str, Any] | None = None) -> None:
-        self.contact = contact
-        self.smtp_settings = dict(REALM_SMTP if smtp_settings is None else smtp_settings)
-        self.down = False
-        self.lookups = 0
-
-    def user_contact(self, realm: str, user_id: str) -> UserContact | None:
-        self.lookups += 1
-        if self.down:
-            raise DirectoryUnavailable("Keycloak at http://127.0.0.1:1/ (realm acme): ConnectionError")
-        return self.contact
-
-    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        if self.down:
-            raise DirectoryUnavailable("down")
-        return self.smtp_settings
+def directory_with(contact: UserContact | None) -> FakeDirectory:
+    """Keycloak with the user the notifications are for, reachable by ``contact`` (no such user: None), and the
+    realm's SMTP settings."""
+    if contact is None:
+        return FakeDirectory(smtp_settings=REALM_SMTP)
+    locale = {"locale": (contact.locale,)} if contact.locale else {}
+    user = DirectoryUser(USER_ID, "alice", email=contact.email, first_name=contact.first_name, attributes=locale)
+    return FakeDirectory(user, smtp_settings=REALM_SMTP)
 
 
 ALICE_NL = UserContact(email="alice@acme.example", first_name="Alice", locale="nl")
@@ -199,7 +188,7 @@ def test_smtp_password_from_a_file(tmp_path: Any) -> None:
 
 def test_mail_is_sent_in_the_users_language(mail_services: Services, smtp_server: MailSink) -> None:
     notification = queue(mail_services, codes_left=4)
-    directory = FakeDirectory(ALICE_NL)
+    directory = directory_with(ALICE_NL)
     report = mail_services.notification_sender(directory).run_once()
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
 
@@ -226,7 +215,7 @@ def test_mail_is_sent_in_the_users_language(mail_services: Services, smtp_server
 def test_english_for_users_without_a_locale(mail_services: Services, smtp_server: MailSink) -> None:
     queue(mail_services)
     contact = UserContact(email="bob@acme.example", first_name="Bob", locale=None)
-    mail_services.notification_sender(FakeDirectory(contact)).run_once()
+    mail_services.notification_sender(directory_with(contact)).run_once()
     [message] = smtp_server.wait_for(1)
     assert message["Subject"] == "Signed in with a backup code"
     assert "Hello Bob," in message.get_body(("plain",)).get_content()
@@ -239,7 +228,7 @@ def test_smtp_down_is_retried_later_without_raising(
     svc = build_services(mail_settings(tmp_path, smtp_server), clock=clock, hasher=fast_hasher)
     try:
         notification = queue(svc)
-        sender = svc.notification_sender(FakeDirectory(ALICE_NL))
+        sender = svc.notification_sender(directory_with(ALICE_NL))
         report = sender.run_once()
         assert (report.sent, report.retried) == (0, 1)
         row = svc.outbox.get(notification)
@@ -260,7 +249,7 @@ def test_smtp_down_is_retried_later_without_raising(
 
 def test_keycloak_down_is_retried_with_backoff(mail_services: Services, clock: FakeClock) -> None:
     notification = queue(mail_services)
-    directory = FakeDirectory(ALICE_NL)
+    directory = directory_with(ALICE_NL)
     directory.down = True
     sender = mail_services.notification_sender(directory)
     delays = []
@@ -276,7 +265,7 @@ def test_keycloak_down_is_retried_with_backoff(mail_services: Services, clock: F
 
 def test_gives_up_after_the_last_attempt(mail_services: Services, clock: FakeClock) -> None:
     notification = queue(mail_services)
-    directory = FakeDirectory(ALICE_NL)
+    directory = directory_with(ALICE_NL)
     directory.down = True
     sender = mail_services.notification_sender(directory)
     for _ in range(MAX_ATTEMPTS - 1):
@@ -285,7 +274,7 @@ def test_gives_up_after_the_last_attempt(mail_services: Services, clock: FakeClo
     assert sender.run_once().failed == 1
     assert mail_services.outbox.get(notification)["status"] == "failed"
     clock.advance(3600)
-    assert sender.run_once().failed == 0 and directory.lookups == MAX_ATTEMPTS
+    assert sender.run_once().failed == 0 and directory.calls.count("get_user") == MAX_ATTEMPTS
     last = next(e for e in mail_services.audit.recent() if e["action"] == "notification.failed")
     assert last["outcome"] == "given_up" and last["detail"]["final"] is True
 
@@ -298,7 +287,7 @@ def test_no_user_or_no_address_is_given_up_at_once(
     mail_services: Services, smtp_server: MailSink, contact: UserContact | None, reason: str
 ) -> None:
     notification = queue(mail_services)
-    assert mail_services.notification_sender(FakeDirectory(contact)).run_once().failed == 1
+    assert mail_services.notification_sender(directory_with(contact)).run_once().failed == 1
     row = mail_services.outbox.get(notification)
     assert row["status"] == "failed" and reason in row["last_error"]
     assert smtp_server.messages == []
@@ -321,7 +310,7 @@ def test_concurrent_senders_send_each_mail_once(
     for _ in range(6):
         queue(mail_services)
     # Several workers that all saw the same due rows before any of them claimed one.
-    senders = [mail_services.notification_sender(FakeDirectory(ALICE_NL)) for _ in range(4)]
+    senders = [mail_services.notification_sender(directory_with(ALICE_NL)) for _ in range(4)]
     barrier = threading.Barrier(len(senders))
     real_due = mail_services.outbox.due
     due_rows = real_due()
@@ -361,7 +350,7 @@ def test_app_factory_runs_the_sender_thread_when_enabled(
 ) -> None:
     settings = mail_settings(tmp_path, smtp_server, MFA_RECOVERY_NOTIFICATIONS="on")
     app = create_app(
-        settings, hasher=fast_hasher, directory=FakeDirectory(ALICE_NL), realm_keys=bridge_issuer.realm_keys()
+        settings, hasher=fast_hasher, directory=directory_with(ALICE_NL), realm_keys=bridge_issuer.realm_keys()
     )
     sender = app.extensions["mfa_recovery_sender"]
     try:
@@ -394,55 +383,10 @@ def test_cli_send_pending(tmp_path: Any, smtp_server: MailSink) -> None:
     queue(svc)
     queue(svc)
     svc.engine.dispose()
-    obj = CliContext(environ=env, contact_directory_factory=lambda _s: FakeDirectory(ALICE_NL))
+    obj = CliContext(environ=env, directory_factory=lambda _s: directory_with(ALICE_NL))
     result = CliRunner().invoke(cli, ["notifications", "send-pending"], obj=obj)
     assert result.exit_code == 0, result.output
     assert "sent 2," in result.stdout
     assert len(smtp_server.wait_for(2)) == 2
     again = CliRunner().invoke(cli, ["notifications", "send-pending"], obj=obj)
     assert "sent 0," in again.stdout
-
-
-# --- the Keycloak adapter -------------------------------------------------------------------------------------
-
-
-class FakeAdmin:
-    def __init__(self, user: dict[str, Any] | Exception, realm: dict[str, Any]) -> None:
-        self.user = user
-        self.realm = realm
-
-    def get_user(self, user_id: str) -> dict[str, Any]:
-        if isinstance(self.user, Exception):
-            raise self.user
-        return self.user
-
-    def get_realm(self, realm_name: str) -> dict[str, Any]:
-        return self.realm
-
-
-def test_keycloak_directory_reads_contact_and_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keycloak.exceptions import KeycloakGetError
-
-    directory = KeycloakDirectory("http://127.0.0.1:1", "client", "secret")
-    user = {"email": "a@acme.example", "firstName": "Ann", "attributes": {"locale": ["nl"]}}
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(user, {"smtpServer": REALM_SMTP}))
-    assert directory.user_contact(REALM, USER_ID) == UserContact("a@acme.example", "Ann", "nl")
-    assert directory.realm_smtp(REALM)["host"] == "smtp.acme.example"
-
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin({"username": "x"}, {}))
-    assert directory.user_contact(REALM, USER_ID) == UserContact(None, None, None)
-    assert directory.realm_smtp(REALM) == {}
-
-    missing = KeycloakGetError(error_message="not found", response_code=404)
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(missing, {}))
-    assert directory.user_contact(REALM, USER_ID) is None
-    forbidden = KeycloakGetError(error_message="forbidden", response_code=403)
-    monkeypatch.setattr(directory, "_admin", lambda realm: FakeAdmin(forbidden, {}))
-    with pytest.raises(DirectoryUnavailable, match="HTTP 403"):
-        directory.user_contact(REALM, USER_ID)
-
-
-def test_keycloak_unreachable_is_directory_unavailable() -> None:
-    directory = KeycloakDirectory(f"http://127.0.0.1:{free_port()}", "client", "secret")
-    with pytest.raises(DirectoryUnavailable):
-        directory.user_contact(REALM, USER_ID)

@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from mfa_recovery.installation.service_account import ROLES, GrantError, client_representation, grant
 
-
-class FakeMaster:
-    """Keycloak's master realm as python-keycloak's KeycloakAdmin shows it."""
-
-    def __init__(self, realms: tuple[str, ...]) -> None:
-        self.clients: dict[str, dict[str, Any]] = {f"{realm}-realm": {"id": f"uuid-{realm}"} for realm in realms}
-        self.held: dict[str, set[str]] = {}
-
-    def get_client_id(self, client_id: str) -> str | None:
-        client = self.clients.get(client_id)
-        return None if client is None else client["id"]
-
-    def create_client(self, payload: dict[str, Any], skip_exists: bool = False) -> str:
-        self.clients[payload["clientId"]] = {**payload, "id": "uuid-sidecar"}
-        return "uuid-sidecar"
-
-    def update_client(self, client_id: str, payload: dict[str, Any]) -> None:
-        name = next(name for name, client in self.clients.items() if client["id"] == client_id)
-        self.clients[name] = {**payload, "id": client_id}
-
-    def get_client_service_account_user(self, client_id: str) -> dict[str, Any]:
-        assert self.clients["mfa-recovery-sidecar"]["serviceAccountsEnabled"]
-        return {"id": "service-account"}
-
-    def get_client_role(self, client_id: str, role_name: str) -> dict[str, Any]:
-        return {"name": role_name, "containerId": client_id}
-
-    def get_client_roles_of_user(self, user_id: str, client_id: str) -> list[dict[str, Any]]:
-        return [{"name": name} for name in sorted(self.held.get(client_id, set()))]
-
-    def assign_client_role(self, user_id: str, client_id: str, roles: list[dict[str, Any]]) -> None:
-        self.held.setdefault(client_id, set()).update(role["name"] for role in roles)
+from .fakes.keycloak import FakeMaster
 
 
 def test_grant_creates_the_client_and_gives_only_view_roles_on_each_realm() -> None:

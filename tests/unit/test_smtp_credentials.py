@@ -15,6 +15,7 @@ from mfa_recovery.notifications import smtp
 from mfa_recovery.notifications.mailer import DELIVERY_ERRORS, Mailer
 from mfa_recovery.notifications.mails.layout import Mail
 from tests.support.mailsink import MailSink
+from tests.unit.fakes.keycloak import FakeDirectory
 from tests.unit.support import DEV_ENV
 
 USER = "relay-user"
@@ -70,18 +71,9 @@ def relay() -> Iterator[LoggingInSink]:
     sink.stop()
 
 
-class RealmSettings:
-    """Keycloak's admin API as far as the mailer uses it: the realm's ``smtpServer``."""
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.settings = settings
-
-    def realm_smtp(self, realm: str) -> Mapping[str, Any]:
-        return self.settings
-
-
-def realm_pointing_at(server: MailSink) -> RealmSettings:
-    return RealmSettings({"host": "127.0.0.1", "port": str(server.port), "from": "no-reply@acme.example"})
+def realm_pointing_at(server: MailSink) -> FakeDirectory:
+    """Keycloak, whose realm's ``smtpServer`` names ``server``."""
+    return FakeDirectory(smtp_settings={"host": "127.0.0.1", "port": str(server.port), "from": "no-reply@acme.example"})
 
 
 def operator_settings(mode: Mapping[str, str], **smtp_env: str) -> smtp.SmtpOverrides:
@@ -93,7 +85,7 @@ def own_relay(relay: MailSink, mode: Mapping[str, str]) -> smtp.SmtpOverrides:
     return operator_settings(mode, host="127.0.0.1", port=str(relay.port), tls="off", user=USER, password=PASSWORD)
 
 
-def deliver(realm: RealmSettings, overrides: smtp.SmtpOverrides) -> None:
+def deliver(realm: FakeDirectory, overrides: smtp.SmtpOverrides) -> None:
     Mailer(realm, overrides, transport=smtp.send).deliver("acme", RECIPIENT, MAIL)
 
 
@@ -112,7 +104,7 @@ def test_credentials_never_go_to_the_realms_host(attacker: LoggingInSink) -> Non
 def test_the_realms_host_gets_no_credentials_even_where_plain_login_is_allowed(attacker: LoggingInSink) -> None:
     overrides = smtp.SmtpOverrides(user=USER, password=PASSWORD, plaintext_login_allowed=True)
 
-    config = smtp.resolve(realm_pointing_at(attacker).settings, overrides)
+    config = smtp.resolve(realm_pointing_at(attacker).smtp_settings, overrides)
     deliver(realm_pointing_at(attacker), overrides)
 
     assert (config.user, config.password) == (None, None)

@@ -7,13 +7,13 @@ import pytest
 
 from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.config import Settings
-from mfa_recovery.keycloak_admin import DirectoryUnavailable, KeycloakDirectory
+from mfa_recovery.directory import DirectoryUser
 from mfa_recovery.services import Services, build_services
-from mfa_recovery.supervisor.directory import DirectoryUser
 from mfa_recovery.supervisor.lookup import find_supervisor
 from mfa_recovery.supervisor.service import NOTICE_WINDOW
 
-from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID, FakeClock, FakeDirectory, FakeTransport, text_of
+from .fakes.keycloak import FakeDirectory
+from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID, FakeClock, FakeTransport, text_of
 
 CALLER = Caller(REALM, USER_ID, attempt="root.tab", ip="203.0.113.7", user_agent="Firefox/140")
 PROFILE = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="en")
@@ -221,72 +221,3 @@ def test_a_notice_without_a_supervisor_is_given_up(services: Services, outgoing:
     row = services.outbox.enqueue(**notice_row(services))
     assert services.notification_sender().run_once().failed == 1
     assert services.outbox.get(row)["status"] == "failed" and outgoing.messages == []
-
-
-# --- the Keycloak adapter ---------------------------------------------------------------------------------------
-
-
-class FakeAdmin:
-    def __init__(self, users: list[dict[str, Any]]) -> None:
-        self.users = users
-        self.queries: list[dict[str, Any]] = []
-
-    def get_users(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        self.queries.append(query)
-        return self.users
-
-    def get_user(self, user_id: str) -> dict[str, Any]:
-        return self.users[0]
-
-
-CAROL = {
-    "id": "c-1",
-    "username": "carol",
-    "email": "carol@acme.example",
-    "firstName": "Carol",
-    "lastName": "de Vries",
-    "enabled": True,
-    "attributes": {"locale": ["nl"], "supervisor": ["dirk"]},
-}
-
-
-def test_keycloak_directory_finds_users_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = KeycloakDirectory("http://127.0.0.1:1", "client", "secret")
-    # Keycloak's search may match more than asked (a substring search): only the exact one counts.
-    carol2 = {**CAROL, "id": "c-2", "username": "carol2", "email": "carol2@acme.example"}
-    admin = FakeAdmin([carol2, CAROL])
-    monkeypatch.setattr(directory, "_admin", lambda realm: admin)
-    found = directory.find_user_by_username(REALM, "Carol")
-    assert found == DirectoryUser(
-        id="c-1",
-        username="carol",
-        email="carol@acme.example",
-        first_name="Carol",
-        last_name="de Vries",
-        enabled=True,
-        attributes={"locale": ("nl",), "supervisor": ("dirk",)},
-    )
-    assert directory.find_user_by_email(REALM, "CAROL@acme.example").id == "c-1"
-    assert admin.queries == [
-        {"username": "Carol", "exact": "true"},
-        {"email": "CAROL@acme.example", "exact": "true"},
-    ]
-    assert directory.find_user_by_username(REALM, "caro") is None
-    assert directory.get_user(REALM, "c-2").attribute("supervisor") == "dirk"
-
-    twice = FakeAdmin([CAROL, {**CAROL, "id": "c-3", "username": "carol3"}])
-    monkeypatch.setattr(directory, "_admin", lambda realm: twice)
-    assert directory.find_user_by_email(REALM, "carol@acme.example") is None  # ambiguous
-
-
-def test_keycloak_directory_down_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keycloak.exceptions import KeycloakGetError
-
-    class Broken:
-        def get_users(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-            raise KeycloakGetError(error_message="forbidden", response_code=403)
-
-    directory = KeycloakDirectory("http://127.0.0.1:1", "client", "secret")
-    monkeypatch.setattr(directory, "_admin", lambda realm: Broken())
-    with pytest.raises(DirectoryUnavailable, match="HTTP 403"):
-        directory.find_user_by_username(REALM, "carol")

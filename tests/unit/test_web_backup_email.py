@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 
 from mfa_recovery.services import Services
 
-from .support import PROFILE, REALM, USER_ID, FakeClock, FakeDirectory, FakeTransport
+from .fakes.keycloak import FakeDirectory
+from .support import PROFILE, REALM, USER_ID, FakeClock, FakeTransport
 
 START = "/bridge/v1/recovery/start"
 SETUP = "/bridge/v1/backup-codes/setup"

@@ -13,9 +13,10 @@ from ..backup_codes.service import BackupCodeService
 from ..backup_email import address as addresses
 from ..backup_email.limits import MAX_WRONG_TRIES
 from ..backup_email.repository import BackupEmailRepository
+from ..keycloak.access import KeycloakAccess
+from ..keycloak.rest import may_manage
 from .errors import Forbidden
 from .identity import AdminCall
-from .keycloak_as_admin import KeycloakAccess, may_manage
 
 DETAIL_EVENTS = 20
 

@@ -51,7 +51,10 @@ class NoMfaStep(AdminError):
 
 class KeycloakUnavailable(AdminError):
     """Keycloak could not be reached, failed (5xx), answered something unexpected, or refused the sidecar's own
-    service account (a configuration fault, not the administrator's)."""
+    service account (a configuration fault, not the administrator's). Raised by every call to Keycloak
+    (:mod:`mfa_recovery.keycloak`): the admin API's, the admin UI's sign-in, and the directory's look-ups
+    (:class:`mfa_recovery.directory.Directory`), where a mail waits for a later attempt and a supervisor look-up
+    ends as "unavailable"."""
 
     status = 502
     error = "keycloak_unavailable"

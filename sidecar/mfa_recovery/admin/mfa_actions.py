@@ -14,19 +14,13 @@ from ..backup_codes.service import BackupCodeService
 from ..backup_email import address as addresses
 from ..backup_email.repository import BackupEmailRepository
 from ..caller import Caller
+from ..keycloak.access import KeycloakAccess
+from ..keycloak.rest import BACKUP_CODES_CREDENTIAL, CONFIGURE_TOTP, OTP_CREDENTIAL, KeycloakApi, may_manage
 from ..notifications.notices import queue_notice
 from ..notifications.outbox import MFA_DISABLED, Outbox
 from . import inputs
 from .errors import Forbidden, MfaForced
 from .identity import SUCCEEDED, UNCHANGED, AdminCall
-from .keycloak_as_admin import (
-    BACKUP_CODES_CREDENTIAL,
-    CONFIGURE_TOTP,
-    OTP_CREDENTIAL,
-    KeycloakAccess,
-    KeycloakApi,
-    may_manage,
-)
 from .policy import Policy
 
 DISABLE_MFA = "admin.disable_mfa"

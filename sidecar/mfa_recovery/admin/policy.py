@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from ..audit.log import Auditor
+from ..keycloak.access import KeycloakAccess
+from ..keycloak.rest import CONFIGURE_TOTP, KeycloakApi, Representation
 from . import inputs
 from .errors import AdminError, NoMfaStep
 from .identity import SUCCEEDED, UNCHANGED, AdminCall
-from .keycloak_as_admin import CONFIGURE_TOTP, KeycloakAccess, KeycloakApi, Representation
 from .repository import PolicySnapshotRepository
 
 PROVIDER = "mfa-recovery"

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from ..audit.chain import Head
 from ..audit.log import AuditEvent, AuditLog
+from ..keycloak.access import KeycloakAccess
 from .identity import AdminCall
-from .keycloak_as_admin import KeycloakAccess
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import jwt
 from jwt import PyJWK
 
 from .. import plain_text
-from ..realm_keys import ALGORITHMS, KeysUnavailable, NoSuchRealm, RealmKeyCache, UnusableKey, is_realm_name
+from ..keycloak.realm_keys import ALGORITHMS, KeysUnavailable, NoSuchRealm, RealmKeyCache, UnusableKey, is_realm_name
 
 ISSUER = "mfa-recovery-bridge"
 AUDIENCE = "mfa-recovery-sidecar"

@@ -11,9 +11,9 @@ import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
 
-from ..keycloak_admin import DirectoryUnavailable
+from ..admin.errors import KeycloakUnavailable
+from ..directory import Directory
 from . import smtp
-from .directory import SmtpSettingsSource
 from .mails.layout import Mail
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 Transport = Callable[[smtp.SmtpConfig, EmailMessage], None]
 
 # What can go wrong on the way out, short of a bug: Keycloak, the configuration, the network, the SMTP server.
-DELIVERY_ERRORS = (DirectoryUnavailable, smtp.MailNotConfigured, OSError, smtplib.SMTPException)
+DELIVERY_ERRORS = (KeycloakUnavailable, smtp.MailNotConfigured, OSError, smtplib.SMTPException)
 
 
 class MailNotSent(Exception):
@@ -33,9 +33,7 @@ class MailNotSent(Exception):
 
 
 class Mailer:
-    def __init__(
-        self, directory: SmtpSettingsSource, overrides: smtp.SmtpOverrides, transport: Transport = smtp.send
-    ) -> None:
+    def __init__(self, directory: Directory, overrides: smtp.SmtpOverrides, transport: Transport = smtp.send) -> None:
         self._directory = directory
         self._overrides = overrides
         self._transport = transport

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..audit.log import Auditor
-from .directory import ContactDirectory, UserContact
+from ..directory import Directory, UserContact
 from .mailer import DELIVERY_ERRORS, Mailer, describe
 from .mails.backup_code_signin import backup_code_signin
 from .mails.backup_codes_activated import backup_codes_activated
@@ -58,7 +58,7 @@ class NotificationSender:
     def __init__(
         self,
         outbox: Outbox,
-        directory: ContactDirectory,
+        directory: Directory,
         mailer: Mailer,
         audit: Auditor,
         *,

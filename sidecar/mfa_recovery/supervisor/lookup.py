@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..keycloak_admin import DirectoryUnavailable
-from .directory import DirectoryUser, SupervisorDirectory
+from ..admin.errors import KeycloakUnavailable
+from ..directory import Directory, DirectoryUser
 
 FOUND = "found"
 # Why there is no usable supervisor (for the audit trail).
@@ -30,7 +30,7 @@ class Lookup:
         return self.supervisor is not None
 
 
-def find_supervisor(directory: SupervisorDirectory, realm: str, user_id: str, attribute: str) -> Lookup:
+def find_supervisor(directory: Directory, realm: str, user_id: str, attribute: str) -> Lookup:
     """The supervisor named by the employee's ``attribute``: the user with exactly that username or, failing
     that and when it holds an "@", the one user with exactly that email address. Only a supervisor who can be
     mailed is of use; anything else is no supervisor."""
@@ -46,7 +46,7 @@ def find_supervisor(directory: SupervisorDirectory, realm: str, user_id: str, at
         supervisor = directory.find_user_by_username(realm, reference)
         if supervisor is None and "@" in reference:
             supervisor = directory.find_user_by_email(realm, reference)
-    except DirectoryUnavailable:
+    except KeycloakUnavailable:
         return Lookup(UNAVAILABLE)
     if supervisor is None:
         return Lookup(NOT_FOUND, employee)

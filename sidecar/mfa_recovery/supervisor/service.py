@@ -11,9 +11,9 @@ from ..attempt_limits.attempts import SourceLimit
 from ..attempt_limits.window import rolling_window_wait
 from ..audit.log import Auditor, record_call
 from ..caller import Caller, Profile
+from ..directory import Directory
 from ..notifications.outbox import SUPERVISOR_NOTICE, Outbox
 from ..realm_options.service import RealmOptionsService
-from .directory import SupervisorDirectory
 from .lookup import Lookup, find_supervisor
 
 ACTOR = "bridge"
@@ -42,7 +42,7 @@ class Notice:
 class SupervisorService:
     def __init__(
         self,
-        directory: SupervisorDirectory,
+        directory: Directory,
         options: RealmOptionsService,
         outbox: Outbox,
         audit: Auditor,

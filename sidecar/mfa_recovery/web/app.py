@@ -9,16 +9,17 @@ from datetime import datetime
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from ..admin.keycloak_as_admin import KeycloakAccess
-from ..admin.tokens import AdminTokenVerifier
 from ..backup_codes.hashing import CodeHasher
 from ..config import Settings
+from ..directory import Directory
+from ..keycloak.access import KeycloakAccess
+from ..keycloak.admin_tokens import AdminTokenVerifier
+from ..keycloak.oidc import OidcClient
+from ..keycloak.realm_keys import RealmKeyCache
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
-from ..realm_keys import RealmKeyCache
-from ..services import Directory, build_services, utc_now
+from ..services import build_services, utc_now
 from . import admin_api, admin_ui, bridge
-from .admin_ui.oidc import OidcClient
 from .bridge.answer_signature import sign_bridge_answer
 from .bridge.refusals import EXTENSION as REFUSALS
 from .bridge.refusals import RefusalLog
@@ -42,7 +43,7 @@ def create_app(
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
-        ``directory`` is Keycloak's admin API (by default a ``KeycloakDirectory`` from the settings): mails with a code
+        ``directory``: Keycloak's users (by default a ``KeycloakDirectory`` from the settings): mails with a code
         and the supervisor need it whether or not notifications are on. ``transport`` sends a built message over
         SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
         check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints

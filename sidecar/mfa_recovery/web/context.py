@@ -10,14 +10,14 @@ from typing import Any
 from flask import current_app, request
 
 from .. import plain_text
-from ..realm_keys import is_realm_name
+from ..keycloak.realm_keys import is_realm_name
 from ..services import Services
 from .errors import ApiError
 
 MAX_IP_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 512
 # User ids travel in Keycloak URLs (escaped there too); "." and ".." alone are refused, as for realm names
-# (realm_keys.REALM_NAME), so that no path could be read as a step up.
+# (keycloak.realm_keys.REALM_NAME), so that no path could be read as a step up.
 USER_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~@:-]{1,255}\Z")
 
 

@@ -2,10 +2,10 @@
 signed in with Keycloak (authorization code + PKCE), working without JavaScript.
 
 Every action goes through the admin API's domain services with the administrator's own access token, so
-Keycloak's permissions decide exactly as for the API. Modules: ``oidc`` (Keycloak sign-in), ``sessions``
-(server-side sessions), ``csrf``, ``i18n`` (the language of a request, Flask-Babel), ``names`` (of audit actions
-and outcomes), ``auth`` (the signed-in administrator of a request), ``pages`` (layout, errors, headers), ``forms``,
-and the views per page group.
+Keycloak's permissions decide exactly as for the API. The sign-in with Keycloak is :mod:`mfa_recovery.keycloak.oidc`.
+Modules: ``sessions`` (server-side sessions), ``csrf``, ``i18n`` (the language of a request, Flask-Babel), ``names``
+(of audit actions and outcomes), ``auth`` (the signed-in administrator of a request), ``pages`` (layout, errors,
+headers), ``forms``, and the views per page group.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from ...keycloak.oidc import OidcClient
 from ...services import Services
 from . import i18n, views_audit, views_auth, views_employees, views_settings  # noqa: F401 - they add the routes
 from .auth import EXTENSION, UiComponents
 from .blueprint import bp
 from .csrf import origin
-from .oidc import OidcClient
 from .pages import handle_error, is_ui_path, language, security_headers
 from .repository import SqlUiSessionRepository
 from .sessions import UiSessions

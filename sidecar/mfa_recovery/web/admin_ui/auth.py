@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from ...admin.errors import InvalidToken
 from ...admin.identity import MASTER_REALM, AdminCall, Administrator
 from ...config import is_loopback_http
+from ...keycloak.oidc import OidcClient, TokenRefused, Tokens
 from ..context import request_client, services
 from . import csrf
-from .oidc import OidcClient, TokenRefused, Tokens
 from .sessions import COOKIE_NAME, COOKIE_PATH, UiSession, UiSessions
 
 logger = logging.getLogger(__name__)

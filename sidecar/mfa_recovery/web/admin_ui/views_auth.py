@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...admin.errors import InvalidToken
+from ...keycloak.oidc import TokenRefused, Tokens
 from ..context import services
 from . import auth
 from .blueprint import bp
-from .oidc import TokenRefused, Tokens
 from .pages import error_page, remember_language, render, url
 from .sessions import UNSIGNED_TIMEOUT
 

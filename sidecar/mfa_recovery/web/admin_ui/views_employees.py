@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from ...admin.errors import Forbidden, InvalidInput, MfaForced
 from ...admin.identity import AdminCall
 from ...admin.inputs import MAX_REASON_LENGTH
-from ...admin.keycloak_as_admin import CONFIGURE_TOTP, Representation, may_manage
+from ...keycloak.rest import CONFIGURE_TOTP, Representation, may_manage
 from ...services import Services
 from ...translations import N_
 from ..context import services

@@ -1,32 +1,24 @@
-"""Keycloak's admin REST API, called as the administrator (their own bearer token) or as the sidecar's service
-account.
+"""Keycloak's admin REST API over ``requests``, with the token of whoever calls (an administrator's own, or the
+sidecar's service account's; :mod:`.access`).
 
 Plain ``requests`` rather than python-keycloak: ``KeycloakAdmin`` is built around obtaining and refreshing its
 own token, while an admin action must carry, unchanged, the token the administrator sent us, so that Keycloak's
 permissions decide and its admin events name the real administrator. A thin adapter also keeps the mapping of
 Keycloak's answers exact: 401/403 → :class:`Forbidden`, 404 → :class:`NotFound`, anything else that is not a
-success (connection errors, timeouts, 5xx, an unexpected 4xx or body) → :class:`KeycloakUnavailable`. The
-service account's token is still obtained through python-keycloak, as :mod:`mfa_recovery.keycloak_admin` does.
+success (connection errors, timeouts, 5xx, an unexpected 4xx or body) → :class:`KeycloakUnavailable`.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
-from keycloak import KeycloakOpenID
-from keycloak.exceptions import KeycloakError
 
-from ..installation.service_account import SERVICE_REALM
-from .errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
-from .identity import Administrator
+from ..admin.errors import Forbidden, InvalidInput, KeycloakUnavailable, NotFound
 
 TIMEOUT_SECONDS = 10
-TOKEN_MARGIN_SECONDS = 30  # a service-account token is renewed this long before it expires
 MAX_ERROR_SHOWN = 200
 
 OTP_CREDENTIAL = "otp"
@@ -75,14 +67,6 @@ class KeycloakApi(Protocol):
     def update_required_action(self, realm: str, alias: str, representation: Representation) -> None: ...
 
 
-class KeycloakAccess(Protocol):
-    """Keycloak as a given caller."""
-
-    def as_admin(self, administrator: Administrator) -> KeycloakApi: ...
-
-    def as_service(self) -> KeycloakApi: ...
-
-
 class KeycloakRest:
     """:class:`KeycloakApi` over HTTP. ``service_account``: the sidecar's own token is sent, so a refusal is a
     configuration fault of the sidecar (reported as :class:`KeycloakUnavailable`), not the caller's."""
@@ -108,6 +92,12 @@ class KeycloakRest:
         params: dict[str, Any] = {"first": first, "max": max_results, "briefRepresentation": "false"}
         if search:
             params["search"] = search
+        return _list(self._call("GET", realm, "/users", params=params))
+
+    def exact_users(self, realm: str, field: str, value: str, first: int, max_results: int) -> list[Representation]:
+        """A page of the users whose ``field`` (``username``, ``email``) is ``value`` as a whole (``exact=true``
+        rather than Keycloak's default substring search; Keycloak ignores case), in full representations."""
+        params = {field: value, "exact": "true", "first": first, "max": max_results}
         return _list(self._call("GET", realm, "/users", params=params))
 
     def count_users(self, realm: str, search: str | None) -> int:
@@ -144,8 +134,12 @@ class KeycloakRest:
     def probe_realm(self, realm: str) -> None:
         self._call("GET", realm, "")
 
+    def realm(self, realm: str) -> Representation:
+        """The realm's representation (with ``smtpServer`` and ``browserFlow`` for a caller with ``view-realm``)."""
+        return _object(self._call("GET", realm, ""))
+
     def browser_flow(self, realm: str) -> str:
-        alias = _object(self._call("GET", realm, "")).get("browserFlow")
+        alias = self.realm(realm).get("browserFlow")
         if not isinstance(alias, str) or not alias:
             raise KeycloakUnavailable(f"realm {realm} names no browser flow (is view-realm granted?)")
         return alias
@@ -200,73 +194,6 @@ class KeycloakRest:
             return response.json()
         except ValueError as exc:
             raise KeycloakUnavailable(f"{what}: the answer is not JSON") from exc
-
-
-class ServiceAccountTokens:
-    """The sidecar's own access token (client credentials grant of its client in the master realm, whose service
-    account holds roles on each realm served; :mod:`mfa_recovery.installation.service_account`), kept until
-    shortly before it expires. One token serves every realm."""
-
-    def __init__(
-        self,
-        server_url: str,
-        client_id: str,
-        client_secret: str,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._server_url = server_url.rstrip("/") + "/"
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._monotonic = monotonic
-        self._token: tuple[str, float] | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self, realm: str) -> str:
-        """A token for calls about ``realm`` (the same for every realm)."""
-        now = self._monotonic()
-        with self._lock:
-            cached = self._token
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        openid = KeycloakOpenID(
-            server_url=self._server_url,
-            realm_name=SERVICE_REALM,
-            client_id=self._client_id,
-            client_secret_key=self._client_secret,
-            timeout=TIMEOUT_SECONDS,
-        )
-        try:
-            answer = openid.token(grant_type="client_credentials")
-        except (KeycloakError, requests.RequestException, OSError) as exc:
-            raise KeycloakUnavailable(f"no service-account token from {SERVICE_REALM}: {type(exc).__name__}") from exc
-        token = answer.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise KeycloakUnavailable(f"no service-account token from {SERVICE_REALM}")
-        lifetime = answer.get("expires_in")
-        seconds = lifetime if isinstance(lifetime, int | float) else 60
-        with self._lock:
-            self._token = (token, now + max(0, seconds - TOKEN_MARGIN_SECONDS))
-        return token
-
-
-class RestKeycloakAccess:
-    """:class:`KeycloakAccess` over HTTP: one connection pool, the administrator's token or the service account's."""
-
-    def __init__(self, base_url: str, service_tokens: Bearer, *, timeout: float = TIMEOUT_SECONDS) -> None:
-        self._base_url = base_url
-        self._service_tokens = service_tokens
-        self._timeout = timeout
-        self._session = requests.Session()
-
-    def as_admin(self, administrator: Administrator) -> KeycloakApi:
-        token = administrator.token
-        return KeycloakRest(self._base_url, lambda _realm: token, session=self._session, timeout=self._timeout)
-
-    def as_service(self) -> KeycloakApi:
-        return KeycloakRest(
-            self._base_url, self._service_tokens, session=self._session, timeout=self._timeout, service_account=True
-        )
 
 
 def _refusal(response: requests.Response) -> str:

@@ -3,8 +3,8 @@ confidential client ``mfa-recovery-admin`` of the realm.
 
 The browser goes to Keycloak's public URL (``MFA_RECOVERY_KEYCLOAK_PUBLIC_URL``); the sidecar exchanges the code and
 refreshes tokens at the internal one (``MFA_RECOVERY_KEYCLOAK_URL``) with the client secret. The ID token is
-checked with the same JWKS key handling as the admin API's access tokens (:mod:`mfa_recovery.realm_keys`); the
-access token is then checked by the admin API's own verifier, so the UI accepts exactly what the API accepts.
+checked with the same JWKS key handling as the admin API's access tokens (:mod:`.realm_keys`); the access token is
+then checked by the admin API's own verifier (:mod:`.admin_tokens`), so the UI accepts exactly what the API accepts.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 import jwt
 import requests
 
-from ...admin.errors import InvalidToken, KeycloakUnavailable
-from ...admin.tokens import LEEWAY_SECONDS, AdminTokenVerifier
-from ...realm_keys import ALGORITHMS, JwksFetcher, fetch_jwks
+from ..admin.errors import InvalidToken, KeycloakUnavailable
+from .admin_tokens import LEEWAY_SECONDS, AdminTokenVerifier
+from .realm_keys import ALGORITHMS, JwksFetcher, fetch_jwks
 
 TIMEOUT_SECONDS = 10
 MAX_ERROR_SHOWN = 200
@@ -102,7 +102,7 @@ class Tokens:
             access_expires_at=now + timedelta(seconds=_seconds(answer.get("expires_in"), 60)),
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
             refresh_expires_at=_expiry(answer.get("refresh_expires_in"), now),
-            id_token=id_token if isinstance(id_token, str) and id_token else (previous and previous.id_token),
+            id_token=id_token if isinstance(id_token, str) and id_token else (previous.id_token if previous else None),
         )
 
     def as_data(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Verifying an administrator's Keycloak access token (docs/architecture.md, "Admin API", Authentication).
 
 The signature is checked with PyJWT against the issuing realm's JWKS, through the key cache shared with the other
-token checks (:mod:`mfa_recovery.realm_keys`).
+token checks (:mod:`mfa_recovery.keycloak.realm_keys`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 import jwt
 from jwt import PyJWK
 
-from ..realm_keys import (
+from ..admin.errors import InvalidToken, KeycloakUnavailable
+from ..admin.identity import MASTER_REALM, Administrator
+from .realm_keys import (
     ALGORITHMS,
     JwksFetcher,
     KeysUnavailable,
@@ -22,8 +24,6 @@ from ..realm_keys import (
     UnusableKey,
     fetch_jwks,
 )
-from .errors import InvalidToken, KeycloakUnavailable
-from .identity import MASTER_REALM, Administrator
 
 LEEWAY_SECONDS = 10
 

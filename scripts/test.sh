@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: lint, the sidecar's unit tests, sign-ins against a real Keycloak, and the browser tests in headless
-# Chromium. It installs what is missing, starts its own Keycloak and sidecar on the test ports (so a development
+# Every test: lint, types, the bridge's JUnit tests, the sidecar's unit tests, sign-ins against a real Keycloak, and
+# the browser tests in headless Chromium. It installs what is missing, starts its own Keycloak and sidecar on the test ports (so a development
 # stack may keep running) and stops them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
 set -euo pipefail
 export MFA_RECOVERY_INSTANCE=test
@@ -14,6 +14,9 @@ ensure_python_env "$MFA_ROOT/requirements-test.txt"
 log "lint: ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+
+log "types: mypy --strict (sidecar/mfa_recovery)"
+(cd "$MFA_ROOT/sidecar" && "$VENV/bin/mypy")
 
 log "JUnit: the bridge's own logic (keycloak-bridge)"
 mkdir -p "$MFA_INSTANCE_DIR"

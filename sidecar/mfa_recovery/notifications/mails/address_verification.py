@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Code, Mail, greeting, render, texts
+from .layout import Block, Code, Mail, greeting, render, texts
 
 
 def address_verification(
@@ -10,7 +10,7 @@ def address_verification(
 ) -> Mail:
     """``code`` as shown to the user (``1234 5678``)."""
     _ = texts(locale)
-    blocks = [
+    blocks: list[Block] = [
         _(
             "The account %(username)s (realm %(realm)s) asked to use this address as its backup email address. "
             "To confirm, enter this code:",

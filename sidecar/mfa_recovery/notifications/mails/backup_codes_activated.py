@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def backup_codes_activated(
@@ -10,7 +10,7 @@ def backup_codes_activated(
 ) -> Mail:
     _ = texts(locale)
     count = _("unknown") if codes_in_set is None else str(codes_in_set)
-    blocks = [
+    blocks: list[Block] = [
         _(
             "A new set of backup codes was activated for your account (realm %(realm)s). "
             "The codes you had before no longer work.",

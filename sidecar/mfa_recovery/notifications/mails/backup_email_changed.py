@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def backup_email_changed(
@@ -20,7 +20,7 @@ def backup_email_changed(
         (_("Previous backup address"), previous_hint or _("none")),
         *client_facts(_, event),
     ]
-    blocks = [
+    blocks: list[Block] = [
         _("The backup email address of your account (realm %(realm)s) was changed.", realm=event.realm),
         Facts(facts),
         _("If this was you, you need not do anything."),

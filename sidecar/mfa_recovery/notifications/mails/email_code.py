@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Code, Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Code, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def email_code(
@@ -16,7 +16,7 @@ def email_code(
 ) -> Mail:
     """``code`` as shown to the user (``1234 5678``)."""
     _ = texts(locale)
-    blocks = [
+    blocks: list[Block] = [
         _(
             "Someone is signing in to the account %(username)s (realm %(realm)s) and asked for a code at this "
             "backup email address. Your code:",

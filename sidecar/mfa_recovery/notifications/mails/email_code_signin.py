@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def email_code_signin(
@@ -15,7 +15,7 @@ def email_code_signin(
     """``address_hint`` is the masked backup address (``j•••@example.org``)."""
     _ = texts(locale)
     facts = [*client_facts(_, event), (_("Backup address"), address_hint or _("unknown"))]
-    blocks = [
+    blocks: list[Block] = [
         _(
             "Someone signed in to your account (realm %(realm)s) with a code sent to your backup email address.",
             realm=event.realm,

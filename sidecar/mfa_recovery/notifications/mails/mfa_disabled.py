@@ -3,7 +3,7 @@ authentication (removed their authenticator): when, by whom, and from where the 
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def mfa_disabled(
@@ -11,7 +11,7 @@ def mfa_disabled(
 ) -> Mail:
     """``event`` carries the administrator's request (IP address and browser as the sidecar saw it)."""
     _ = texts(locale)
-    blocks = [
+    blocks: list[Block] = [
         _(
             "An administrator switched off multi-factor authentication for your account (realm %(realm)s): "
             "the authenticator app you signed in with no longer works for this account.",

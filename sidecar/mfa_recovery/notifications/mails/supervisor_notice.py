@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Facts, Mail, Occurrence, client_facts, greeting, render, texts
+from .layout import Block, Facts, Mail, Occurrence, client_facts, greeting, render, texts
 
 
 def supervisor_notice(
@@ -22,7 +22,7 @@ def supervisor_notice(
         (_("Username"), employee_username),
         *client_facts(_, event),
     ]
-    blocks = [
+    blocks: list[Block] = [
         _(
             "%(name)s cannot sign in to their account (realm %(realm)s): they have no access to their authenticator "
             "app, no backup code and no backup email address, and asked us to let you know.",

@@ -52,7 +52,8 @@ class UiComponents:
 
 
 def components() -> UiComponents:
-    return current_app.extensions[EXTENSION]
+    wired: UiComponents = current_app.extensions[EXTENSION]
+    return wired
 
 
 def oidc() -> OidcClient:
@@ -70,12 +71,14 @@ def current_session(realm: str) -> UiSession | None:
     if "ui_session_realm" not in g or g.ui_session_realm != realm:
         g.ui_session = components().sessions.load(request.cookies.get(COOKIE_NAME), realm)
         g.ui_session_realm = realm
-    return g.ui_session
+    loaded: UiSession | None = g.ui_session
+    return loaded
 
 
 def loaded_session() -> UiSession | None:
     """The session this request loaded or started, if any (for rendering)."""
-    return g.get("ui_session")
+    loaded: UiSession | None = g.get("ui_session")
+    return loaded
 
 
 def adopt(session: UiSession) -> None:

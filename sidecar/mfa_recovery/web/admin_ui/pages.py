@@ -37,7 +37,8 @@ def language() -> str:
         session = auth.loaded_session()
         stored = session.data.get("lang") if session is not None else None
         g.ui_lang = i18n.choose(request.args.get("lang"), stored, request.accept_languages)
-    return g.ui_lang
+    chosen: str = g.ui_lang
+    return chosen
 
 
 def remember_language() -> str:
@@ -146,7 +147,9 @@ def login_url() -> str | None:
     if realm is None:
         return None
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    return url_for("admin_ui.login", realm=realm, **({"next": target} if target else {}))
+    if target is None:
+        return url_for("admin_ui.login", realm=realm)
+    return url_for("admin_ui.login", realm=realm, next=target)
 
 
 def handle_error(exc: Exception) -> Response | tuple[str, int]:

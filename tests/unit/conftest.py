@@ -17,9 +17,11 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
 
-from .bridge_issuer import DEFAULT_PATH, BridgeIssuer
+from .fakes.bridge import DEFAULT_PATH, BridgeIssuer
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import DEV_ENV, EMPLOYEE, PEPPER, SUPERVISOR, FakeClock, FakeTransport
+from .fakes.smtp import FakeTransport
+from .support import DEV_ENV, EMPLOYEE, PEPPER, SUPERVISOR
 
 
 @pytest.fixture(scope="session")

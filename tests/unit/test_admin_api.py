@@ -16,9 +16,10 @@ from mfa_recovery.backup_email.repository import SIGN_IN, VERIFY_ADDRESS, SqlBac
 from mfa_recovery.config import Settings
 from mfa_recovery.notifications.outbox import MFA_DISABLED
 
+from .fakes.admin_api import AdminHarness, close, make_harness
+from .fakes.clock import FakeClock
 from .fakes.keycloak import ADMIN_ID, MANAGE_USERS, VIEW_EVENTS, VIEW_USERS
-from .support import REALM, USER_ID, FakeClock
-from .test_admin_support import AdminHarness, close, make_harness
+from .support import REALM, USER_ID
 
 ANNA = "9b1f0c1e-0000-4000-8000-0000000000a2"
 PIET = "9b1f0c1e-0000-4000-8000-0000000000a3"

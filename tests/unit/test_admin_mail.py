@@ -12,7 +12,8 @@ from mfa_recovery.notifications.mails.mfa_disabled import mfa_disabled
 from mfa_recovery.notifications.outbox import MFA_DISABLED
 from mfa_recovery.services import Services
 
-from .support import REALM, USER_ID, FakeTransport, text_of
+from .fakes.smtp import FakeTransport, text_of
+from .support import REALM, USER_ID
 
 WHEN = datetime(2025, 11, 25, 14, 3, 12, tzinfo=UTC)
 EVENT = Occurrence(REALM, WHEN, "198.51.100.4", "admin-browser/1")

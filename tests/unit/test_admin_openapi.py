@@ -14,8 +14,9 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web import openapi
 
-from .support import REALM, USER_ID, FakeClock
-from .test_admin_support import AdminHarness, close, make_harness
+from .fakes.admin_api import AdminHarness, close, make_harness
+from .fakes.clock import FakeClock
+from .support import REALM, USER_ID
 
 PREFIX = "/admin/v1"
 METHODS = {"get", "put", "post", "delete", "patch"}

@@ -13,9 +13,9 @@ from mfa_recovery.admin.policy import mfa_step
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 
+from .fakes.admin_api import AdminHarness, close, make_harness
+from .fakes.clock import FakeClock
 from .fakes.keycloak import ADMIN_ID, VIEW_REALM, VIEW_USERS, acme_executions, configure_totp
-from .support import FakeClock
-from .test_admin_support import AdminHarness, close, make_harness
 
 POLICY = "/admin/v1/realms/acme/policy"
 ON = {"force_mfa": True, "reason": "audit finding 2025-17"}

@@ -17,9 +17,10 @@ from mfa_recovery.config import Settings
 from mfa_recovery.store.tables import ui_sessions
 from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME, unseal
 
+from .fakes.admin_ui import SIDECAR_URL, UI, UiHarness, close, form_of, make_ui
+from .fakes.clock import FakeClock
 from .fakes.keycloak import CLIENT_ID, PUBLIC_URL
-from .support import DEV_ENV, REALM, USER_ID, FakeClock
-from .test_admin_ui_support import SIDECAR_URL, UI, UiHarness, close, form_of, make_ui
+from .support import DEV_ENV, REALM, USER_ID
 
 
 @pytest.fixture
@@ -300,7 +301,7 @@ def test_ui_not_configured_says_so(settings: Settings, clock: FakeClock, fast_ha
     from mfa_recovery.web.app import create_app
 
     from .fakes.keycloak import FakeDirectory
-    from .support import FakeTransport
+    from .fakes.smtp import FakeTransport
 
     app = create_app(
         Settings.from_env(

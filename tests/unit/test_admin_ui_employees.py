@@ -14,10 +14,11 @@ from mfa_recovery.notifications.outbox import MFA_DISABLED
 from mfa_recovery.web.admin_ui import csrf
 from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME
 
+from .fakes.admin_ui import UI, UiHarness, close, form_of, make_ui
+from .fakes.clock import FakeClock
 from .fakes.keycloak import VIEW_USERS
-from .support import REALM, USER_ID, FakeClock
+from .support import REALM, USER_ID
 from .test_admin_api import give_backup_address
-from .test_admin_ui_support import UI, UiHarness, close, form_of, make_ui
 
 ANNA = "9b1f0c1e-0000-4000-8000-0000000000a2"
 OVERVIEW = f"{UI}/employees/{USER_ID}"

@@ -16,10 +16,11 @@ from mfa_recovery.config import Settings
 from mfa_recovery.translations import translate
 from mfa_recovery.web.admin_ui import i18n
 
+from .fakes.admin_ui import UI, UiHarness, close, make_ui
+from .fakes.clock import FakeClock
 from .fakes.keycloak import PUBLIC_URL
-from .support import USER_ID, FakeClock
+from .support import USER_ID
 from .test_admin_ui_employees import element
-from .test_admin_ui_support import UI, UiHarness, close, make_ui
 
 PACKAGE = files("mfa_recovery.web.admin_ui")
 TEMPLATES = sorted(Path(str(PACKAGE.joinpath("templates/admin_ui"))).glob("*.html"))

@@ -11,10 +11,11 @@ import pytest
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 
+from .fakes.admin_ui import UI, UiHarness, close, make_ui
+from .fakes.clock import FakeClock
 from .fakes.keycloak import VIEW_USERS
-from .support import REALM, USER_ID, FakeClock
+from .support import REALM, USER_ID
 from .test_admin_ui_employees import element
-from .test_admin_ui_support import UI, UiHarness, close, make_ui
 
 SETTINGS = f"{UI}/settings/general"
 AUDIT = f"{UI}/audit"

@@ -20,7 +20,7 @@ from mfa_recovery.bridge_auth.answers import (
     verify_answer,
 )
 
-from .bridge_issuer import BridgeIssuer
+from .fakes.bridge import BridgeIssuer
 from .support import ANSWER_KEY, PROFILE
 
 # A valid body for every bridge endpoint; the test below fails when an endpoint is added without one here.

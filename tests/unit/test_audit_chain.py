@@ -45,7 +45,8 @@ from mfa_recovery.store import migrate
 from mfa_recovery.store.engine import make_engine
 from mfa_recovery.store.tables import audit_events
 
-from .support import DEV_ENV, FakeClock
+from .fakes.clock import FakeClock
+from .support import DEV_ENV
 
 T0 = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
 

@@ -16,11 +16,12 @@ from mfa_recovery.audit.log import AuditLog
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 
+from .fakes.admin_api import AdminHarness, close, make_harness
+from .fakes.admin_ui import UI, make_ui
+from .fakes.admin_ui import close as close_ui
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeSession
-from .support import PROFILE, REALM, USER_ID, FakeClock
-from .test_admin_support import AdminHarness, close, make_harness
-from .test_admin_ui_support import UI, make_ui
-from .test_admin_ui_support import close as close_ui
+from .support import PROFILE, REALM, USER_ID
 
 API = "/admin/v1/realms/acme"
 EMPLOYEE = f"{API}/employees/{USER_ID}"

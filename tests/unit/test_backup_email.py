@@ -12,8 +12,10 @@ from mfa_recovery.caller import Caller, Profile
 from mfa_recovery.services import Services
 from mfa_recovery.store.tables import email_challenges, metadata, recovery_failures
 
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import REALM, USER_ID, FakeClock, FakeTransport, code_in, text_of
+from .fakes.smtp import FakeTransport, code_in, text_of
+from .support import REALM, USER_ID
 
 CALLER = Caller(REALM, USER_ID, attempt="root-session-id.tab-id", ip="203.0.113.7", user_agent="Firefox/140")
 PROFILE = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="en")

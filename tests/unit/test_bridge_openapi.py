@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from mfa_recovery.web import openapi
 
-from .support import PROFILE, REALM, USER_ID, FakeTransport
+from .fakes.smtp import FakeTransport
+from .support import PROFILE, REALM, USER_ID
 from .test_admin_openapi import METHODS, inline
 
 HEALTH = "/healthz"

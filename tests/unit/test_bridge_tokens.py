@@ -19,8 +19,9 @@ from mfa_recovery.bridge_auth.tokens import (
 from mfa_recovery.keycloak.realm_keys import REFETCH_INTERVAL_SECONDS
 from mfa_recovery.services import Services
 
-from .bridge_issuer import KEYCLOAK_URL, OTHER_REALM, BridgeIssuer, hand_made
-from .support import REALM, USER_ID, FakeClock, rsa_key
+from .fakes.bridge import KEYCLOAK_URL, OTHER_REALM, BridgeIssuer, hand_made
+from .fakes.clock import FakeClock
+from .support import REALM, USER_ID, rsa_key
 
 PATH = "/bridge/v1/backup-codes/verify"
 OLD_SHARED_SECRET = "dev-only-bridge-secret-change-me-0123456789"  # noqa: S105 - the public default of before

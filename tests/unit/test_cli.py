@@ -16,7 +16,8 @@ from mfa_recovery.directory import DirectoryUser
 from mfa_recovery.services import build_services
 
 from .fakes.keycloak import FakeDirectory
-from .support import DEV_ENV, FakeTransport, code_in
+from .fakes.smtp import FakeTransport, code_in
+from .support import DEV_ENV
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 

@@ -14,7 +14,8 @@ from mfa_recovery.config import ConfigError, Settings
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import recovery_failures
 
-from .support import DEV_ENV, REALM, USER_ID, FakeClock
+from .fakes.clock import FakeClock
+from .support import DEV_ENV, REALM, USER_ID
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 WRONG = "0000-0000-00"

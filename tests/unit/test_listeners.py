@@ -20,9 +20,11 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 
-from .bridge_issuer import BridgeIssuer
+from .fakes.bridge import BridgeIssuer
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import DEV_ENV, FakeClock, FakeTransport
+from .fakes.smtp import FakeTransport
+from .support import DEV_ENV
 
 MAIN_PORT = 18991
 BRIDGE_PORT = 18992

@@ -19,7 +19,8 @@ from mfa_recovery.notifications.outbox import BACKUP_CODES_ACTIVATED, BACKUP_EMA
 from mfa_recovery.services import Services
 
 from .fakes.keycloak import FakeDirectory
-from .support import CODE_LINE, REALM, USER_ID, FakeTransport, text_of
+from .fakes.smtp import CODE_LINE, FakeTransport, text_of
+from .support import REALM, USER_ID
 
 WHEN = datetime(2025, 11, 25, 14, 3, 12, tzinfo=UTC)
 EVENT = Occurrence("acme", WHEN, "203.0.113.7", "Firefox/140")

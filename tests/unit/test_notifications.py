@@ -22,9 +22,10 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink, free_port
 
-from .bridge_issuer import BridgeIssuer
+from .fakes.bridge import BridgeIssuer
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import DEV_ENV, REALM, USER_ID, FakeClock
+from .support import DEV_ENV, REALM, USER_ID
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 REALM_SMTP = {"host": "smtp.acme.example", "port": "587", "from": "no-reply@acme.example",

@@ -7,7 +7,8 @@ from mfa_recovery.realm_options.options import InvalidRealmOptions, RealmOptions
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import realm_options
 
-from .support import DEV_ENV, REALM, FakeClock
+from .fakes.clock import FakeClock
+from .support import DEV_ENV, REALM
 
 
 def test_defaults_for_a_realm_without_options(services: Services) -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from mfa_recovery.services import Services
 from mfa_recovery.store.tables import backup_codes
 
-from .bridge_issuer import OTHER_REALM
-from .support import REALM, USER_ID, FakeClock
+from .fakes.bridge import OTHER_REALM
+from .fakes.clock import FakeClock
+from .support import REALM, USER_ID
 
 SETUP = "/bridge/v1/backup-codes/setup"
 CONFIRM = "/bridge/v1/backup-codes/confirm"

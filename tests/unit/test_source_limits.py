@@ -12,8 +12,9 @@ from mfa_recovery.caller import NO_PROFILE, Caller
 from mfa_recovery.notifications.mails.layout import Mail
 from mfa_recovery.services import Services
 
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import EMPLOYEE, REALM, FakeClock
+from .support import EMPLOYEE, REALM
 
 ATTACKER = "203.0.113.66"
 OFFICE = "198.51.100.20"

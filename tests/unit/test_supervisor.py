@@ -12,8 +12,10 @@ from mfa_recovery.services import Services, build_services
 from mfa_recovery.supervisor.lookup import find_supervisor
 from mfa_recovery.supervisor.service import NOTICE_WINDOW
 
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID, FakeClock, FakeTransport, text_of
+from .fakes.smtp import FakeTransport, text_of
+from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID
 
 CALLER = Caller(REALM, USER_ID, attempt="root.tab", ip="203.0.113.7", user_agent="Firefox/140")
 PROFILE = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="en")

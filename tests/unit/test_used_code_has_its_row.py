@@ -10,7 +10,9 @@ import pytest
 from mfa_recovery.audit.log import AuditedTransaction
 from mfa_recovery.services import Services
 
-from .support import REALM, USER_ID, FakeClock, FakeTransport
+from .fakes.clock import FakeClock
+from .fakes.smtp import FakeTransport
+from .support import REALM, USER_ID
 from .test_backup_email import BACKUP, CALLER, add_backup_address, send
 from .test_backup_email import verify as verify_email_code
 

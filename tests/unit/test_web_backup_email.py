@@ -9,8 +9,10 @@ from flask.testing import FlaskClient
 
 from mfa_recovery.services import Services
 
+from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
-from .support import PROFILE, REALM, USER_ID, FakeClock, FakeTransport
+from .fakes.smtp import FakeTransport
+from .support import PROFILE, REALM, USER_ID
 
 START = "/bridge/v1/recovery/start"
 SETUP = "/bridge/v1/backup-codes/setup"

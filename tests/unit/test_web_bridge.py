@@ -11,7 +11,8 @@ from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 from mfa_recovery.web.bridge.refusals import RefusalLog
 
-from .support import DEV_ENV, REALM, USER_ID, FakeClock
+from .fakes.clock import FakeClock
+from .support import DEV_ENV, REALM, USER_ID
 
 START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"

@@ -18,7 +18,9 @@ from mfa_recovery.config import DEVELOPMENT_ADMIN_UI_CLIENT_SECRET, Settings
 from mfa_recovery.keycloak.oidc import OidcClient
 from mfa_recovery.web.app import create_app
 
-from .fakes.keycloak import (
+from ..support import EMPLOYEE, REALM, USER_ID
+from .clock import FakeClock
+from .keycloak import (
     CLIENT_ID,
     KEYCLOAK_URL,
     PUBLIC_URL,
@@ -28,7 +30,7 @@ from .fakes.keycloak import (
     FakeTokenEndpoint,
     Grant,
 )
-from .support import EMPLOYEE, REALM, USER_ID, FakeClock, FakeTransport
+from .smtp import FakeTransport
 
 SIDECAR_URL = "http://127.0.0.1:8081"
 UI = f"/ui/realms/{REALM}"

@@ -15,8 +15,8 @@ import jwt
 from mfa_recovery.bridge_auth.tokens import TOKEN_TYPE
 from mfa_recovery.keycloak.realm_keys import RealmKeyCache
 
-from .fakes.keycloak import FakeJwks
-from .support import REALM, USER_ID, rsa_key
+from ..support import REALM, USER_ID, rsa_key
+from .keycloak import FakeJwks
 
 KEYCLOAK_URL = "http://keycloak.bridge.test:8080"
 OTHER_REALM = "other"

@@ -14,8 +14,10 @@ from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.web.app import create_app
 
-from .fakes.keycloak import FakeDirectory, FakeIssuer, FakeKeycloak
-from .support import EMPLOYEE, USER_ID, FakeClock, FakeTransport
+from ..support import EMPLOYEE, USER_ID
+from .clock import FakeClock
+from .keycloak import FakeDirectory, FakeIssuer, FakeKeycloak
+from .smtp import FakeTransport
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from flask import Flask
@@ -13,6 +13,9 @@ from flask.testing import FlaskClient
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
+from mfa_recovery.directory import Directory
+from mfa_recovery.keycloak.realm_keys import RealmKeyCache
+from mfa_recovery.notifications.mailer import Transport
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
@@ -66,6 +69,17 @@ def bridge_issuer(clock: FakeClock) -> BridgeIssuer:
     return BridgeIssuer(clock)
 
 
+class Wiring(TypedDict):
+    """The stand-ins as ``build_services`` and ``create_app`` take them: each fake is checked against the type it
+    takes the place of."""
+
+    clock: Callable[[], datetime]
+    hasher: CodeHasher
+    directory: Directory
+    transport: Transport
+    realm_keys: RealmKeyCache
+
+
 @pytest.fixture
 def wiring(
     clock: FakeClock,
@@ -73,7 +87,7 @@ def wiring(
     directory: FakeDirectory,
     outgoing: FakeTransport,
     bridge_issuer: BridgeIssuer,
-) -> dict[str, Any]:
+) -> Wiring:
     """What the unit tests put in place of the real clock, hasher, Keycloak and SMTP, for ``build_services`` and
     ``create_app`` alike."""
     return {
@@ -86,7 +100,7 @@ def wiring(
 
 
 @pytest.fixture
-def services(settings: Settings, wiring: dict[str, Any]) -> Iterator[Services]:
+def services(settings: Settings, wiring: Wiring) -> Iterator[Services]:
     svc = build_services(settings, **wiring)
     yield svc
     svc.engine.dispose()
@@ -113,7 +127,7 @@ def smtp_server() -> Iterator[MailSink]:
 
 
 @pytest.fixture
-def app(settings: Settings, wiring: dict[str, Any]) -> Iterator[Flask]:
+def app(settings: Settings, wiring: Wiring) -> Iterator[Flask]:
     app = create_app(settings, **wiring)
     yield app
     app.extensions["mfa_recovery"].engine.dispose()

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
@@ -142,7 +143,7 @@ def client(app: Flask) -> FlaskClient:
 def call(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
     """POST ``body`` to ``path`` with a fresh bridge token; keyword ``claims`` overrides token claims."""
 
-    def _call(path: str, body: object = None, claims: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def _call(path: str, body: object = None, claims: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
         headers = {"Authorization": f"Bearer {make_token(path, **(claims or {}))}"}
         return client.post(path, json={} if body is None else body, headers=headers, **kwargs)
 

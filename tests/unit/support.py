@@ -57,7 +57,7 @@ SUPERVISOR = DirectoryUser(
 PROFILE = {"username": "jdoe", "first_name": "Jan", "email": "jan@acme.example", "locale": "en"}
 
 
-# --- reading what the sidecar answered -------------------------------------------------------------------------
+# --- reading what the sidecar answered --------------------------------------------------------------------------
 
 
 def matching(pattern: str, text: str, flags: int = 0) -> re.Match[str]:

@@ -55,8 +55,8 @@ def seed(admin, count: int) -> None:
 def keycloak_page(keycloak_url: str, bearer: str, first: int) -> None:
     headers = {"Authorization": f"Bearer {bearer}"}
     base = f"{keycloak_url}/admin/realms/{REALM}/users"
-    page = requests.get(base, params={"search": "bulk-", "first": first, "max": PAGE, "briefRepresentation": "false"},
-                        headers=headers, timeout=TIMEOUT)  # fmt: skip
+    params: dict[str, str | int] = {"search": "bulk-", "first": first, "max": PAGE, "briefRepresentation": "false"}
+    page = requests.get(base, params=params, headers=headers, timeout=TIMEOUT)
     count = requests.get(f"{base}/count", params={"search": "bulk-"}, headers=headers, timeout=TIMEOUT)
     page.raise_for_status()
     count.raise_for_status()
@@ -64,9 +64,10 @@ def keycloak_page(keycloak_url: str, bearer: str, first: int) -> None:
 
 
 def our_page(sidecar_url: str, bearer: str, first: int) -> None:
+    params: dict[str, str | int] = {"search": "bulk-", "first": first, "max": PAGE}
     response = requests.get(
         f"{sidecar_url}/admin/v1/realms/{REALM}/employees",
-        params={"search": "bulk-", "first": first, "max": PAGE},
+        params=params,
         headers={"Authorization": f"Bearer {bearer}"},
         timeout=TIMEOUT,
     )

@@ -46,6 +46,7 @@ from keycloak import KeycloakAdmin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
 
 from tests.support.employees import otp_credential
+from tests.support.soup import attribute
 from tests.support.stack import SidecarServer, write_new_answer_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,12 +130,12 @@ class Browser:
         if form is None:
             raise SignInFailed(f"no form #{form_id} on the page: {self.text()}")
         fields = {
-            field["name"]: field.get("value", "")
+            attribute(field, "name"): attribute(field, "value", "")
             for field in form.find_all("input")
             if field.get("name") and field.get("type") not in ("radio", "checkbox")
         }
         fields.update(values)
-        self._land(self._request("POST", form["action"], data=fields))
+        self._land(self._request("POST", attribute(form, "action"), data=fields))
 
     def finished(self) -> bool:
         assert self.response is not None
@@ -363,13 +364,14 @@ def enrol_builtin_recovery_codes(keycloak_url: str, username: str, password: str
     browser = Browser(keycloak_url, BUILTIN_CLIENT)
     password_step(browser, username, password)
     field = browser.soup.find("input", attrs={"name": "generatedRecoveryAuthnCodes"})
-    if field is None:
+    form = None if field is None else field.find_parent("form")
+    if field is None or form is None:
         raise SignInFailed(f"no recovery-codes page: {browser.text()}")
-    codes = [code for code in field.get("value", "").split(",") if code]
+    codes = [code for code in attribute(field, "value", "").split(",") if code]
     shown = browser.soup.find(id="kc-recovery-codes-list")
     if not codes or shown is None or len(shown.find_all("li")) != len(codes):
         raise SignInFailed(f"the page does not show the codes of its form: {browser.text()}")
-    browser.post(field.find_parent("form")["id"], {})
+    browser.post(attribute(form, "id"), {})
     browser.exchange()
     return codes
 

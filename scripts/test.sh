@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: lint, types, the bridge's JUnit tests, the sidecar's unit tests, sign-ins against a real Keycloak, and
-# the browser tests in headless Chromium. It installs what is missing, starts its own Keycloak and sidecar on the test ports (so a development
-# stack may keep running) and stops them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
+# Every test: lint, types (the sidecar's, and the tests' and benchmarks'), the bridge's JUnit tests, the sidecar's
+# unit tests, sign-ins against a real Keycloak, and the browser tests in headless Chromium. It installs what is
+# missing, starts its own Keycloak and sidecar on the test ports (so a development stack may keep running) and stops
+# them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
 set -euo pipefail
 export MFA_RECOVERY_INSTANCE=test
 source "$(dirname "$0")/common.sh"
@@ -17,6 +18,8 @@ log "lint: ruff"
 
 log "types: mypy --strict (sidecar/mfa_recovery)"
 (cd "$MFA_ROOT/sidecar" && "$VENV/bin/mypy")
+log "types: mypy over tests and bench (the fakes against the Protocols)"
+"$VENV/bin/mypy" --config-file mypy-tests.ini tests bench
 
 log "JUnit: the bridge's own logic (keycloak-bridge)"
 mkdir -p "$MFA_INSTANCE_DIR"

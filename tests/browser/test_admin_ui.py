@@ -5,6 +5,7 @@ Keycloak does not let manage users."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -32,7 +33,7 @@ def sign_in_to_admin_ui(page: Page, sidecar_url: str, who, path: str = "/employe
 
 
 @pytest.fixture
-def ui_page(browser: Browser, request) -> Page:
+def ui_page(browser: Browser, request) -> Iterator[Page]:
     language = getattr(request, "param", "en")
     context = browser.new_context(
         locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}

@@ -30,6 +30,7 @@ def test_setup_page_shows_codes_to_copy_download_and_print(
     assert page.locator("#mfa-recovery-copy").is_visible()
     assert page.locator("#mfa-recovery-print").is_visible()
     download = page.locator("#mfa-recovery-download").get_attribute("href")
+    assert download is not None
     assert unquote(download).split(",", 1)[1].split() == shown
 
     page.locator("#mfa-recovery-setup-confirm").click()  # not ticked: the browser's own "required" check stops it

@@ -35,19 +35,19 @@ def real_key(stack_config) -> Ed25519PrivateKey:
 
 
 @pytest.fixture
-def impostor(sidecar, stack_config) -> Iterator[Callable[[Signer], None]]:
+def impostor(sidecar, stack_config, real_key: Ed25519PrivateKey) -> Iterator[Callable[[Signer], None]]:
     """Stops the sidecar and answers on its bridge port: ``start`` genuinely signed (it holds the key, so the
     sign-in reaches the code page), every code "accepted", signed as the test says."""
     verify_signer: list[Signer] = []
-    real = load_pem_private_key(stack_config.answer_key_file.read_bytes(), password=None)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
             jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+            header: str | None
             if self.path.endswith("/recovery/start"):
-                body, header = json.dumps(START).encode(), signature(real, jti, json.dumps(START).encode())
+                body, header = json.dumps(START).encode(), signature(real_key, jti, json.dumps(START).encode())
             else:
                 body = json.dumps(ACCEPTED).encode()
                 header = verify_signer[0](jti, body)

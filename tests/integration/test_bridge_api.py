@@ -16,6 +16,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 START = "/bridge/v1/recovery/start"
@@ -95,6 +96,7 @@ def test_a_token_signed_with_the_realms_key_is_accepted_and_the_answer_signed(ca
     assert response.json() == {"methods": [], "backup_codes_remaining": 0, "email_hint": None}
     # The answer carries the sidecar's signature over this call's jti and the body.
     answer_key = load_pem_private_key(stack_config.answer_key_file.read_bytes(), password=None).public_key()
+    assert isinstance(answer_key, Ed25519PublicKey)
     jti = jwt.decode(issued, options={"verify_signature": False})["jti"]
     signature = response.headers["MFA-Recovery-Signature"]
     raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
@@ -120,7 +122,7 @@ def test_a_key_the_realm_does_not_have_is_refused(call, token):
 def test_symmetric_and_unsigned_tokens_are_refused(call, token):
     claims = jwt.decode(token(), options={"verify_signature": False})
     shared_secret = jwt.encode(claims, "a-shared-bridge-secret-0123456789abcdef", algorithm="HS256")
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")  # PyJWT takes "" as the missing key of alg "none"
     assert call(START, shared_secret).status_code == 401
     assert call(START, unsigned).status_code == 401
 

@@ -69,8 +69,11 @@ def create_administrator(admin: KeycloakAdmin, prefix: str, roles: tuple[str, ..
     )
     if roles:
         management = admin.get_client_id("realm-management")
+        assert management is not None, "every realm has the realm-management client"
         admin.assign_client_role(user_id, management, [admin.get_client_role(management, role) for role in roles])
-    return Administrator(admin.connection.realm_name, username, password, user_id)
+    realm = admin.connection.realm_name
+    assert realm is not None
+    return Administrator(realm, username, password, user_id)
 
 
 def limit_to_group(admin: KeycloakAdmin, administrator: Administrator, group_id: str) -> None:

@@ -56,7 +56,7 @@ class Mailpit:
         """The message as it was received, parsed."""
         if message_id not in self._raw:
             content = self._get(f"/api/v1/message/{message_id}/raw").content
-            self._raw[message_id] = email.message_from_bytes(content, policy=email.policy.default)  # type: ignore[assignment]
+            self._raw[message_id] = email.message_from_bytes(content, policy=email.policy.default)
         return self._raw[message_id]
 
     def delete_all(self) -> None:

@@ -31,7 +31,7 @@ class MailSink:
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.recipients.append(list(envelope.rcpt_tos))
             self._arrived.notify_all()
         return "250 Message accepted for delivery"

@@ -17,6 +17,8 @@ import pyotp
 import requests
 from bs4 import BeautifulSoup
 
+from tests.support.soup import attribute
+
 DEMO_CLIENT_ID = "mfa-recovery-demo"
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 
@@ -45,11 +47,11 @@ class Page:
         if form is None:
             raise SignInError(f"no form #{form_id} on the page: {self.text[:400]}")
         fields = {
-            field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+            attribute(field, "name"): attribute(field, "value", "on" if field.get("type") == "checkbox" else "")
             for field in form.find_all("input")
             if field.get("name") and (field.get("type") not in ("radio", "checkbox") or field.has_attr("checked"))
         }
-        return form["action"], fields
+        return attribute(form, "action"), fields
 
     def button_form(self, button_id: str) -> tuple[str, dict[str, str]]:
         """The form a button submits, with the button's own name and value, as a browser would post it."""
@@ -59,9 +61,9 @@ class Page:
         form = button.find_parent("form")
         if form is None or not form.get("id"):
             raise SignInError(f"#{button_id} is not in a form with an id")
-        action, fields = self.form(form["id"])
+        action, fields = self.form(attribute(form, "id"))
         if button.get("name"):
-            fields[button["name"]] = button.get("value", "")
+            fields[attribute(button, "name")] = attribute(button, "value", "")
         return action, fields
 
     def text_of(self, element_id: str) -> str:
@@ -146,7 +148,13 @@ class SignIn:
         self.timeout = timeout
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "mfa-recovery-tests/1.0"
-        self.page: Page | None = None
+        self._page: Page | None = None
+
+    @property
+    def page(self) -> Page:
+        """The page Keycloak shows now."""
+        assert self._page is not None, "no page yet: the sign-in has not started"
+        return self._page
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
@@ -163,27 +171,25 @@ class SignIn:
         return response
 
     def _post_form(self, form_id: str, values: dict[str, str]) -> Page:
-        assert self.page is not None
         action, fields = self.page.form(form_id)
         fields.update(values)
-        self.page = Page(self._follow(self._request("POST", action, data=fields)))
+        self._page = Page(self._follow(self._request("POST", action, data=fields)))
         return self.page
 
     def click(self, button_id: str, values: dict[str, str] | None = None) -> Page:
         """Press the button ``button_id``: post its form with the button's name and value and ``values``."""
-        assert self.page is not None
         action, fields = self.page.button_form(button_id)
         fields.update(values or {})
-        self.page = Page(self._follow(self._request("POST", action, data=fields)))
+        self._page = Page(self._follow(self._request("POST", action, data=fields)))
         return self.page
 
     # -- steps ------------------------------------------------------------------------------------------------
     def open(self) -> Page:
-        self.page = Page(self._follow(self._request("GET", self.client.authorization_url())))
+        self._page = Page(self._follow(self._request("GET", self.client.authorization_url())))
         return self.page
 
     def password(self, username: str, password: str) -> Page:
-        if self.page is None:
+        if self._page is None:
             self.open()
         return self._post_form("kc-form-login", {"username": username, "password": password})
 
@@ -193,20 +199,19 @@ class SignIn:
     def switch_to_execution(self, form_id: str, execution_id: str) -> Page:
         """Post only ``authenticationExecution`` to the action of the form ``form_id``: what Keycloak's "Try another
         way" list sends, and what anyone can send by hand to ask for another step of the current subflow."""
-        assert self.page is not None
         action, _ = self.page.form(form_id)
         response = self._request("POST", action, data={"authenticationExecution": execution_id})
-        self.page = Page(self._follow(response))
+        self._page = Page(self._follow(response))
         return self.page
 
     def builtin_recovery_codes(self) -> list[str]:
         """On Keycloak's own CONFIGURE_RECOVERY_AUTHN_CODES page: read the codes and press "Complete setup"."""
-        assert self.page is not None
         field = self.page.soup.find("input", attrs={"name": "generatedRecoveryAuthnCodes"})
-        if field is None:
+        form = None if field is None else field.find_parent("form")
+        if field is None or form is None:
             raise SignInError(f"no recovery-codes page: {self.page.text[:400]}")
-        self._post_form(field.find_parent("form")["id"], {})
-        return [code for code in field.get("value", "").split(",") if code]
+        self._post_form(attribute(form, "id"), {})
+        return [code for code in attribute(field, "value", "").split(",") if code]
 
     def builtin_recovery_code(self, code: str) -> Page:
         """Sign in with one of Keycloak's own recovery codes."""
@@ -218,7 +223,6 @@ class SignIn:
 
     def backup_code(self, code: str) -> Page:
         """Enter a backup code; from the choice page, first choose "Use a backup code" as a person would."""
-        assert self.page is not None
         if self.page.has("mfa-recovery-choose-backup-code"):
             self.choose("backup-code")
         return self._post_form("mfa-recovery-code-form", {"backupCode": code})
@@ -240,7 +244,6 @@ class SignIn:
 
     def configure_totp(self) -> str:
         """Enrol a new authenticator app on Keycloak's CONFIGURE_TOTP page; returns its base32 secret."""
-        assert self.page is not None
         _, fields = self.page.form("kc-totp-settings-form")
         secret = base64.b32encode(fields["totpSecret"].encode()).decode()
         self._post_form("kc-totp-settings-form", {"totp": pyotp.TOTP(secret).now(), "userLabel": "New phone"})
@@ -248,7 +251,6 @@ class SignIn:
 
     def shown_backup_codes(self) -> list[str]:
         """The codes on the "Set up account recovery" page."""
-        assert self.page is not None
         return [node.get_text(strip=True) for node in self.page.soup.select("#mfa-recovery-codes code")]
 
     def confirm_saved_codes(self, *, ticked: bool = True) -> Page:
@@ -260,7 +262,6 @@ class SignIn:
     # -- outcome ----------------------------------------------------------------------------------------------
     def authorization_code(self) -> str | None:
         """The code Keycloak sent to the client, if the last step ended the sign-in."""
-        assert self.page is not None
         response = self.page.response
         location = response.headers.get("Location", "")
         if response.status_code not in (302, 303) or not location.startswith(DEMO_REDIRECT_URI):
@@ -271,5 +272,5 @@ class SignIn:
         """Exchange the authorization code for tokens, as the demo client would."""
         code = self.authorization_code()
         if code is None:
-            raise SignInError(f"sign-in did not finish: {self.page.text[:400] if self.page else ''}")
+            raise SignInError(f"sign-in did not finish: {self._page.text[:400] if self._page else ''}")
         return self.client.exchange(code)

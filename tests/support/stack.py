@@ -190,16 +190,16 @@ class SidecarServer:
                 command, env=self.environ, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         try:
-            self._wait_until_healthy()
+            self._wait_until_healthy(self.process)
         except BaseException:
             self.stop()
             raise
 
-    def _wait_until_healthy(self) -> None:
+    def _wait_until_healthy(self, process: subprocess.Popen) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
+            if process.poll() is not None:
+                raise RuntimeError(f"sidecar exited with {process.returncode}; see {self.log_path}")
             if _answers(f"{self.url}/healthz") and _answers(f"{self.bridge_url}/healthz"):
                 return
             time.sleep(0.2)

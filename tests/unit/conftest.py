@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
+from mfa_recovery.directory import Directory
+from mfa_recovery.keycloak.realm_keys import RealmKeyCache
+from mfa_recovery.notifications.mailer import Transport
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.web.app import create_app
 from tests.support.mailsink import MailSink
@@ -66,6 +70,17 @@ def bridge_issuer(clock: FakeClock) -> BridgeIssuer:
     return BridgeIssuer(clock)
 
 
+class Wiring(TypedDict):
+    """The stand-ins as ``build_services`` and ``create_app`` take them: each fake is checked against the type it
+    takes the place of."""
+
+    clock: Callable[[], datetime]
+    hasher: CodeHasher
+    directory: Directory
+    transport: Transport
+    realm_keys: RealmKeyCache
+
+
 @pytest.fixture
 def wiring(
     clock: FakeClock,
@@ -73,7 +88,7 @@ def wiring(
     directory: FakeDirectory,
     outgoing: FakeTransport,
     bridge_issuer: BridgeIssuer,
-) -> dict[str, Any]:
+) -> Wiring:
     """What the unit tests put in place of the real clock, hasher, Keycloak and SMTP, for ``build_services`` and
     ``create_app`` alike."""
     return {
@@ -86,7 +101,7 @@ def wiring(
 
 
 @pytest.fixture
-def services(settings: Settings, wiring: dict[str, Any]) -> Iterator[Services]:
+def services(settings: Settings, wiring: Wiring) -> Iterator[Services]:
     svc = build_services(settings, **wiring)
     yield svc
     svc.engine.dispose()
@@ -113,7 +128,7 @@ def smtp_server() -> Iterator[MailSink]:
 
 
 @pytest.fixture
-def app(settings: Settings, wiring: dict[str, Any]) -> Iterator[Flask]:
+def app(settings: Settings, wiring: Wiring) -> Iterator[Flask]:
     app = create_app(settings, **wiring)
     yield app
     app.extensions["mfa_recovery"].engine.dispose()
@@ -128,7 +143,7 @@ def client(app: Flask) -> FlaskClient:
 def call(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
     """POST ``body`` to ``path`` with a fresh bridge token; keyword ``claims`` overrides token claims."""
 
-    def _call(path: str, body: object = None, claims: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def _call(path: str, body: object = None, claims: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
         headers = {"Authorization": f"Bearer {make_token(path, **(claims or {}))}"}
         return client.post(path, json={} if body is None else body, headers=headers, **kwargs)
 

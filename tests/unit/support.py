@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.test import TestResponse
 
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
 from mfa_recovery.directory import DirectoryUser
+from mfa_recovery.services import Services
 
 PEPPER = "unit-test-pepper-0123456789abcdef0123456"
 # The sidecar's answer signing key for the whole test session, and the environment every unit test's settings
@@ -52,3 +55,27 @@ SUPERVISOR = DirectoryUser(
     attributes={"locale": ("nl",)},
 )
 PROFILE = {"username": "jdoe", "first_name": "Jan", "email": "jan@acme.example", "locale": "en"}
+
+
+# --- reading what the sidecar answered --------------------------------------------------------------------------
+
+
+def matching(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """``re.search`` that fails the test when ``pattern`` is not in ``text``."""
+    found = re.search(pattern, text, flags)
+    assert found is not None, f"{pattern!r} not in {text[:2000]!r}"
+    return found
+
+
+def json_body(response: TestResponse) -> Any:
+    """The JSON body of a test client's response; fails the test when the body is not JSON."""
+    body = response.json
+    assert body is not None, response.get_data(as_text=True)
+    return body
+
+
+def outbox_row(services: Services, notification: int) -> dict[str, object]:
+    """The outbox's row of this notification, which must exist."""
+    row = services.outbox.get(notification)
+    assert row is not None, f"no notification {notification}"
+    return row

@@ -16,10 +16,10 @@ from mfa_recovery.backup_email.repository import SIGN_IN, VERIFY_ADDRESS, SqlBac
 from mfa_recovery.config import Settings
 from mfa_recovery.notifications.outbox import MFA_DISABLED
 
-from .fakes.admin_api import AdminHarness, close, make_harness
+from .fakes.admin_api import AdminHarness, ServedApp, close, make_harness
 from .fakes.clock import FakeClock
 from .fakes.keycloak import ADMIN_ID, MANAGE_USERS, VIEW_EVENTS, VIEW_USERS
-from .support import REALM, USER_ID
+from .support import REALM, USER_ID, json_body
 
 ANNA = "9b1f0c1e-0000-4000-8000-0000000000a2"
 PIET = "9b1f0c1e-0000-4000-8000-0000000000a3"
@@ -41,11 +41,11 @@ def admin(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iter
     close(harness)
 
 
-def emails(admin: AdminHarness) -> SqlBackupEmailRepository:
+def emails(admin: ServedApp) -> SqlBackupEmailRepository:
     return SqlBackupEmailRepository(admin.services.engine)
 
 
-def give_backup_address(admin: AdminHarness, clock: FakeClock, user_id: str, address: str) -> None:
+def give_backup_address(admin: ServedApp, clock: FakeClock, user_id: str, address: str) -> None:
     now = clock()
     repo = emails(admin)
     repo.add_challenge(REALM, user_id, VERIFY_ADDRESS, address, f"lookup-{user_id}", now, now + timedelta(minutes=10),
@@ -236,7 +236,7 @@ def test_every_route_wants_a_valid_token(
     response = admin.client.open(path, method=method, headers=headers, json={"reason": "x", "force_mfa": True})
     assert_error(response, 401, "invalid_token")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert response.json["message"] == "missing or invalid access token"
+    assert json_body(response)["message"] == "missing or invalid access token"
     assert admin.keycloak.calls == []
 
 
@@ -403,7 +403,7 @@ def test_revoking_needs_keycloaks_manage_access_to_the_user(admin: AdminHarness)
 def test_an_empty_body_with_a_json_type_is_no_reason(admin: AdminHarness) -> None:
     headers = admin.headers()
     response = admin.client.delete(CODES, data=b"", headers=headers, content_type="application/json")
-    assert response.json["result"] == "unchanged"
+    assert json_body(response)["result"] == "unchanged"
     assert audit_rows(admin, "admin.revoke_backup_codes")[0]["detail"]["reason"] is None
     text = admin.client.delete(CODES, data=b"reason", headers=headers, content_type="text/plain")
     assert_error(text, 415, "unsupported_media_type")

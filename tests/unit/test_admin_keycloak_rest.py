@@ -26,7 +26,7 @@ def rest(http: FakeHttp, *, service_account: bool = False) -> KeycloakRest:
     return KeycloakRest(
         KEYCLOAK_URL + "/",
         lambda realm: f"token-for-{realm}",
-        session=http,  # type: ignore[arg-type]
+        session=http,
         service_account=service_account,
     )
 
@@ -146,7 +146,7 @@ def test_the_realm_calls() -> None:
 
 def test_the_access_sends_the_administrators_token_or_the_service_accounts() -> None:
     http = FakeHttp({("GET", f"{BASE}/users/count"): answer(200, 1)})
-    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}", session=http)  # type: ignore[arg-type]
+    access = RestKeycloakAccess(KEYCLOAK_URL, lambda realm: f"service-token-{realm}", session=http)
     access.as_admin(ADMIN).count_users(REALM, None)
     access.as_service().count_users(REALM, None)
     assert [sent["headers"]["Authorization"] for sent in http.sent] == [

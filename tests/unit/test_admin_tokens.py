@@ -208,13 +208,15 @@ def test_known_keys_are_kept_while_keycloak_cannot_be_asked(issuer: FakeIssuer) 
     assert verifier.verify(issuer.token(), REALM)
 
 
-def test_a_key_without_alg_serves_the_token_algorithm_that_fits_it(issuer: FakeIssuer) -> None:
+def test_a_key_without_alg_serves_the_token_algorithm_that_fits_it(
+    issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def fetch(url: str) -> dict[str, Any]:
         jwk = public_jwk("master-key")
         del jwk["alg"]
         return {"keys": [jwk]}
 
-    issuer.fetch = fetch  # type: ignore[method-assign]
+    monkeypatch.setattr(issuer, "fetch", fetch)
     assert issuer.verifier().verify(issuer.token(algorithm="PS256"), REALM)
 
 

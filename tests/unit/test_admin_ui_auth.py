@@ -43,7 +43,9 @@ def session_rows(ui: UiHarness) -> list[dict]:
 
 def database_bytes(ui: UiHarness) -> bytes:
     """The SQLite file and its write-ahead log, as someone who copies them would read them."""
-    path = Path(ui.services.engine.url.database)
+    database = ui.services.engine.url.database
+    assert database is not None
+    path = Path(database)
     return b"".join(part.read_bytes() for part in (path, path.with_name(path.name + "-wal")) if part.exists())
 
 
@@ -120,7 +122,9 @@ def test_no_token_is_readable_in_the_database_during_or_after_the_session(ui: Ui
     secrets_in_clear += [part for token in secrets_in_clear for part in token.split(".") if len(part) > 20]
     assert not [secret for secret in secrets_in_clear if secret.encode() in database_bytes(ui)]
     assert unseal("A" * 43, row["realm"], stored) is None, "another cookie opens nothing"
-    assert unseal(cookie(ui), "other", stored) is None, "nor does the same cookie for another realm"
+    key = cookie(ui)
+    assert key is not None
+    assert unseal(key, "other", stored) is None, "nor does the same cookie for another realm"
 
     ui.post_form(f"{UI}/employees", "sign-out", {})
     assert session_rows(ui) == []

@@ -17,7 +17,7 @@ from mfa_recovery.web.admin_ui.sessions import COOKIE_NAME
 from .fakes.admin_ui import UI, UiHarness, close, form_of, make_ui
 from .fakes.clock import FakeClock
 from .fakes.keycloak import VIEW_USERS
-from .support import REALM, USER_ID
+from .support import REALM, USER_ID, matching
 from .test_admin_api import give_backup_address
 
 ANNA = "9b1f0c1e-0000-4000-8000-0000000000a2"
@@ -54,10 +54,10 @@ def test_the_list_shows_each_employee_with_badges(ui: UiHarness, clock: FakeCloc
     html = ui.page(f"{UI}/employees")
     assert element(html, "employees-table") and element(html, "search").startswith("<input")
     assert 'name="search"' in element(html, "search")
-    jan = re.search(rf'<tr id="employee-{USER_ID}">(.*?)</tr>', html, re.S).group(1)
+    jan = matching(rf'<tr id="employee-{USER_ID}">(.*?)</tr>', html, re.S).group(1)
     assert "Authenticator app on" in jan and ">10<" in jan and "Verified" in jan and "j•••@example.net" in jan
     assert f'href="{OVERVIEW}"' in jan
-    anna = re.search(rf'<tr id="employee-{ANNA}">(.*?)</tr>', html, re.S).group(1)
+    anna = matching(rf'<tr id="employee-{ANNA}">(.*?)</tr>', html, re.S).group(1)
     assert "No authenticator app" in anna and ">0<" in anna and ">None<" in anna
     assert '<th scope="col">' in html and '<th scope="row">' in html
     assert 'aria-current="page"' in element(html, "nav-employees")
@@ -70,7 +70,7 @@ def test_search_and_pages_of_twenty(ui: UiHarness) -> None:
     first = ui.page(f"{UI}/employees?search=temp")
     assert first.count('<tr id="employee-') == 20 and "Page 1 of 2" in first
     assert not element(first, "page-prev")
-    next_link = re.search(r'id="page-next"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="page-next"', first)
+    next_link = matching(r'id="page-next"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="page-next"', first)
     href = (next_link.group(1) or next_link.group(2)).replace("&amp;", "&")
     assert "search=temp" in href and "page=2" in href
     second = ui.page(href)
@@ -86,13 +86,13 @@ def test_search_and_pages_of_twenty(ui: UiHarness) -> None:
 def test_overview_with_personal_data_and_the_red_button(ui: UiHarness) -> None:
     ui.services.audit.record(REALM, "bridge", USER_ID, "backup_code.verify", "accepted")
     html = ui.page(OVERVIEW)
-    bar = re.search(r'<section id="personal-data".*?</section>', html, re.S).group(0)
+    bar = matching(r'<section id="personal-data".*?</section>', html, re.S).group(0)
     assert "Personal data" in bar and "Jan Doe" in bar and "jdoe" in bar and "jan@acme.example" in bar
     button = element(bar, "disable-mfa")
     assert button.startswith("<button") and "disabled" not in button and "danger" in button
     assert "Disable MFA" in bar
     assert not element(html, "mfa-forced-notice") and not element(html, "no-mfa-notice")
-    events = re.search(r'<ol id="recent-events".*?</ol>', html, re.S).group(0)
+    events = matching(r'<ol id="recent-events".*?</ol>', html, re.S).group(0)
     assert "Sign-in with a backup code" in events and "Accepted" in events
     assert "<h1>Jan Doe</h1>" in html and "<h2>Overview</h2>" in html
 
@@ -109,7 +109,7 @@ def test_while_mfa_is_forced_the_button_is_disabled_and_says_why(ui: UiHarness) 
     html = ui.page(OVERVIEW)
     button = element(html, "disable-mfa")
     assert "disabled" in button and 'aria-disabled="true"' in button
-    notice = re.search(r'<p id="mfa-forced-notice".*?</p>', html, re.S).group(0)
+    notice = matching(r'<p id="mfa-forced-notice".*?</p>', html, re.S).group(0)
     assert "forced for all users" in notice
     assert f'href="{UI}/settings/general"' in element(notice, "settings-link")
 
@@ -117,7 +117,7 @@ def test_while_mfa_is_forced_the_button_is_disabled_and_says_why(ui: UiHarness) 
 def test_without_an_authenticator_app_there_is_no_button(ui: UiHarness) -> None:
     html = ui.page(f"{UI}/employees/{ANNA}")
     assert not element(html, "disable-mfa")
-    assert "no authenticator app" in re.search(r'<p id="no-mfa-notice".*?</p>', html, re.S).group(0)
+    assert "no authenticator app" in matching(r'<p id="no-mfa-notice".*?</p>', html, re.S).group(0)
 
 
 def test_backup_buttons_show_when_there_is_something_to_remove(ui: UiHarness, clock: FakeClock) -> None:
@@ -161,7 +161,7 @@ def test_keycloak_down_is_a_clear_page(ui: UiHarness) -> None:
 
 def test_disable_mfa_confirmation_form(ui: UiHarness) -> None:
     html = ui.page(DISABLE)
-    form = re.search(r'<form id="disable-mfa-form".*?</form>', html, re.S).group(0)
+    form = matching(r'<form id="disable-mfa-form".*?</form>', html, re.S).group(0)
     assert 'method="post"' in form
     assert element(form, "reason").startswith('<input type="text"') and "required" in element(form, "reason")
     checkbox = element(form, "enrol_again")
@@ -182,7 +182,7 @@ def test_disable_mfa_removes_the_app_and_says_so(ui: UiHarness) -> None:
     assert event.detail["enrol_again"] is True and event.user_agent is not None
     assert [row.kind for row in ui.services.outbox.due()] == [MFA_DISABLED]
     html = ui.page(OVERVIEW)
-    assert "MFA is disabled for this employee." in re.search(r'<div id="flash".*?</div>', html, re.S).group(0)
+    assert "MFA is disabled for this employee." in matching(r'<div id="flash".*?</div>', html, re.S).group(0)
     assert not element(html, "disable-mfa") and element(html, "no-mfa-notice")
     assert not element(ui.page(OVERVIEW), "flash")  # shown once
 
@@ -207,7 +207,7 @@ def test_disable_mfa_while_forced_goes_back_with_the_explanation(ui: UiHarness) 
     response = ui.client.post(action, data={"csrf_token": token, "reason": "lost phone", "enrol_again": "on"})
     assert response.status_code == 303 and response.headers["Location"] == OVERVIEW
     assert ui.keycloak.users[USER_ID]["totp"] is True and not ui.keycloak.writes()
-    flash = re.search(r'<div id="flash".*?</div>', ui.page(OVERVIEW), re.S).group(0)
+    flash = matching(r'<div id="flash".*?</div>', ui.page(OVERVIEW), re.S).group(0)
     assert "forced for all users" in flash and "flash-error" in flash
 
 
@@ -249,9 +249,9 @@ def test_a_forged_post_of_an_administrator_who_may_not_manage_is_refused(ui: UiH
     ui.services.backup_codes.issue(REALM, USER_ID, 10)
     give_backup_address(ui, clock, USER_ID, "jan.private@example.net")
     ui.sign_in("helpdesk")
-    session = ui.app.extensions["mfa_recovery_ui"].sessions.load(
-        ui.client.get_cookie(COOKIE_NAME, path="/ui").value, REALM
-    )
+    cookie = ui.client.get_cookie(COOKIE_NAME, path="/ui")
+    assert cookie is not None
+    session = ui.app.extensions["mfa_recovery_ui"].sessions.load(cookie.value, REALM)
     for action in ("disable-mfa", "revoke-backup-codes", "remove-backup-email"):
         forged = csrf.token(session, f"{action}:{USER_ID}")  # a valid token: only Keycloak's rights stop it
         response = ui.client.post(f"{OVERVIEW}/{action}", data={"csrf_token": forged, "reason": "x"})

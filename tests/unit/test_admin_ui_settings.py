@@ -14,7 +14,7 @@ from mfa_recovery.config import Settings
 from .fakes.admin_ui import UI, UiHarness, close, make_ui
 from .fakes.clock import FakeClock
 from .fakes.keycloak import VIEW_USERS
-from .support import REALM, USER_ID
+from .support import REALM, USER_ID, matching
 from .test_admin_ui_employees import element
 
 SETTINGS = f"{UI}/settings/general"
@@ -44,7 +44,7 @@ def ui(settings: Settings, clock: FakeClock, fast_hasher: CodeHasher) -> Iterato
 def test_the_settings_page_explains_the_switch(ui: UiHarness) -> None:
     html = ui.page(SETTINGS)
     assert 'aria-current="page"' in element(html, "nav-settings")
-    form = re.search(r'<form id="force-mfa-form".*?</form>', html, re.S).group(0)
+    form = matching(r'<form id="force-mfa-form".*?</form>', html, re.S).group(0)
     on, off = element(form, "force-mfa-on"), element(form, "force-mfa-off")
     assert 'name="force_mfa"' in on and 'name="force_mfa"' in off and "checked" in off and "checked" not in on
     assert element(form, "policy-reason").startswith('<input type="text"') and element(form, "save-policy")

@@ -14,11 +14,12 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
@@ -366,12 +367,12 @@ def test_one_writer_waits_for_another(db_url: str, engine: Engine) -> None:
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     done = threading.Event()
-    writer = threading.Thread(
-        target=lambda: (
-            AuditLog(SqlAuditRepository(engine), lambda: T0, KEY).record("acme", "bridge", "u", "recovery.start", "ok"),
-            done.set(),
-        )
-    )
+
+    def write() -> None:
+        AuditLog(SqlAuditRepository(engine), lambda: T0, KEY).record("acme", "bridge", "u", "recovery.start", "ok")
+        done.set()
+
+    writer = threading.Thread(target=write)
     writer.start()
     try:
         assert not done.wait(0.5)
@@ -516,9 +517,13 @@ def test_search_pages(trail: AuditLog) -> None:
     assert (ids(page), total) == ([1], 5)
     assert trail.search("acme", first=9) == ([], 5)
     assert trail.search("acme", max=0) == ([], 5)
-    for bad in ({"first": -1}, {"max": -1}, {"max": MAX_PAGE + 1}):
+    for bad in (
+        partial(trail.search, "acme", first=-1),
+        partial(trail.search, "acme", max=-1),
+        partial(trail.search, "acme", max=MAX_PAGE + 1),
+    ):
         with pytest.raises(ValueError):
-            trail.search("acme", **bad)
+            bad()
 
 
 def test_search_gives_plain_events(trail: AuditLog) -> None:
@@ -596,7 +601,7 @@ def environ(tmp_path: Path) -> dict[str, str]:
     return {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data")}
 
 
-def run_cli(environ: dict[str, str], args: list[str]):  # type: ignore[no-untyped-def]
+def run_cli(environ: dict[str, str], args: list[str]) -> Result:
     return CliRunner().invoke(cli, args, obj=CliContext(environ=environ))
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from mfa_recovery.backup_codes.repository import StoredCode
 from mfa_recovery.backup_codes.service import VerifyResult
 from mfa_recovery.services import Services
 from mfa_recovery.store.tables import backup_codes
@@ -122,7 +123,7 @@ def test_consume_is_conditional(services: Services) -> None:
     repo = services.backup_codes._repository
     real_find = repo.find_unused
 
-    def find_then_someone_else_consumes(*args: str):  # type: ignore[no-untyped-def]
+    def find_then_someone_else_consumes(*args: str) -> StoredCode:
         found = real_find(*args)
         assert found is not None
         assert repo.consume(found.id, services.clock())

@@ -79,7 +79,8 @@ def test_a_new_address_gets_a_code_and_becomes_the_backup_address_when_verified(
     # Waiting for its code, the address is not the backup address yet.
     status = services.backup_email.status(REALM, USER_ID)
     assert (status.enabled, status.address_hint, status.verified) == (True, None, False)
-    assert services.backup_email.awaiting_verification(REALM, USER_ID)[0] == "n•••@example.net"
+    waiting = services.backup_email.awaiting_verification(REALM, USER_ID)
+    assert waiting is not None and waiting[0] == "n•••@example.net"
 
     checked = services.backup_email.verify(CALLER, outgoing.last_code_to(BACKUP), PROFILE)
     assert (checked.result, checked.address_hint) == ("verified", "n•••@example.net")

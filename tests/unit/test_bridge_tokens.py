@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
@@ -94,7 +95,9 @@ def test_a_rotated_realm_key_is_picked_up(issuer: BridgeIssuer, verifier, clock:
     assert len(issuer.fetches) == 2
 
 
-def test_other_asymmetric_algorithms_of_the_realm_are_accepted(issuer: BridgeIssuer, clock: FakeClock) -> None:
+def test_other_asymmetric_algorithms_of_the_realm_are_accepted(
+    issuer: BridgeIssuer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     published = issuer.fetch
 
     def fetch(url: str) -> dict[str, object]:
@@ -102,7 +105,7 @@ def test_other_asymmetric_algorithms_of_the_realm_are_accepted(issuer: BridgeIss
         del jwk["alg"]  # Keycloak's RSA key without alg serves RS256 and PS256 alike
         return {"keys": [jwk]}
 
-    issuer.fetch = fetch  # type: ignore[method-assign]
+    monkeypatch.setattr(issuer, "fetch", fetch)
     verifier = BridgeTokenVerifier(issuer.realm_keys(), MemoryGuard())
     assert check(verifier, issuer.token(algorithm="PS256"), clock)
 
@@ -245,7 +248,7 @@ def test_lifetime_over_60_seconds(issuer: BridgeIssuer, verifier, clock: FakeClo
     ("claim", "value"),
     [("aud", "someone-else"), ("iss", "someone-else"), ("aud", ["mfa-recovery-sidecar", "x"])],
 )
-def test_wrong_audience_or_issuer(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: str, value: object) -> None:
+def test_wrong_audience_or_issuer(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: str, value: Any) -> None:
     refused(verifier, issuer.token(**{claim: value}), clock)
 
 
@@ -263,7 +266,7 @@ def test_missing_claim(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: 
     ("claim", "value"),
     [("sub", ""), ("jti", None), ("iat", "1"), ("att", 7), ("sub", "u\ud800"), ("sub", "u\x00"), ("att", "a\nb")],
 )
-def test_wrong_claim_types(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: str, value: object) -> None:
+def test_wrong_claim_types(issuer: BridgeIssuer, verifier, clock: FakeClock, claim: str, value: Any) -> None:
     refused(verifier, issuer.token(**{claim: value}), clock)
 
 

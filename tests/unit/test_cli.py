@@ -4,7 +4,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -30,7 +30,7 @@ def environ(tmp_path: Path) -> dict[str, str]:
     return {**DEV_ENV, "MFA_RECOVERY_DATA_DIR": str(tmp_path / "data"), "MFA_RECOVERY_BACKUP_CODE_COUNT": "5"}
 
 
-def run(environ: dict[str, str], args: list[str], directory: FakeDirectory | None = None):  # type: ignore[no-untyped-def]
+def run(environ: dict[str, str], args: list[str], directory: FakeDirectory | None = None) -> Result:
     directory = directory or FakeDirectory(ALICE)
     obj = CliContext(environ=environ, directory_factory=lambda _settings: directory)
     return CliRunner().invoke(cli, args, obj=obj)

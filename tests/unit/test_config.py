@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mfa_recovery.config import (
     DEVELOPMENT_AUDIT_KEY,
@@ -173,8 +174,8 @@ def test_the_answer_key_from_a_file(tmp_path: Path) -> None:
     assert "set only one" in line
 
 
-def pem_of(key: object) -> str:
-    return key.private_bytes(  # type: ignore[attr-defined]
+def pem_of(key: PrivateKeyTypes) -> str:
+    return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
 

@@ -5,13 +5,13 @@ test_admin_api_schema.py."""
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from gunicorn.config import Config
+from gunicorn.glogging import Logger
 from gunicorn.http.errors import InvalidRequestLine, LimitRequestHeaders, LimitRequestLine
 
 from mfa_recovery import cli as cli_module
@@ -55,7 +55,7 @@ def worker() -> JsonRefusalWorker:
     """The worker without its process: only what ``handle_error`` needs."""
     made = JsonRefusalWorker.__new__(JsonRefusalWorker)
     made.cfg = gunicorn_config()
-    made.log = logging.getLogger("test.gunicorn")
+    made.log = Logger(made.cfg)
     return made
 
 

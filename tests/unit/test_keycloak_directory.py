@@ -62,7 +62,7 @@ def http() -> FakeHttp:
 def access(http: FakeHttp, grants: list[tuple[str, str]]) -> RestKeycloakAccess:
     """Keycloak as the sidecar wires it: the service account's cached token, one connection pool."""
     tokens = ServiceAccountTokens(KEYCLOAK_URL, "mfa-recovery-sidecar", "secret")
-    return RestKeycloakAccess(KEYCLOAK_URL, tokens, session=http)  # type: ignore[arg-type]
+    return RestKeycloakAccess(KEYCLOAK_URL, tokens, session=http)
 
 
 @pytest.fixture

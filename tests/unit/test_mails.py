@@ -3,6 +3,7 @@
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from mfa_recovery.notifications.outbox import BACKUP_CODES_ACTIVATED, BACKUP_EMA
 from mfa_recovery.services import Services
 
 from .fakes.keycloak import FakeDirectory
-from .fakes.smtp import CODE_LINE, FakeTransport, text_of
+from .fakes.smtp import CODE_LINE, FakeTransport, code_in, text_of
 from .support import REALM, USER_ID
 
 WHEN = datetime(2025, 11, 25, 14, 3, 12, tzinfo=UTC)
@@ -67,15 +68,17 @@ def test_the_sign_in_code_mail(locale: str, subject: str, phrases: list[str]) ->
 
 
 def test_the_address_verification_mail() -> None:
-    common = {"first_name": None, "username": "jdoe", "realm": "acme", "code": "8765 4321", "valid_minutes": 10}
-    en = address_verification(locale=None, **common)
+    mail = partial(
+        address_verification, first_name=None, username="jdoe", realm="acme", code="8765 4321", valid_minutes=10
+    )
+    en = mail(locale=None)
     assert en.subject == "Confirm your backup email address"
     assert en.text.startswith("Hello,\n") and "The account jdoe (realm acme)" in en.text
     assert "valid for 10 minutes" in en.text
     assert "If this was not you, ignore this message; the address will not be used." in en.text
     assert re.search(r"^8765 4321$", en.text, re.MULTILINE)
 
-    nl = address_verification(locale="nl", **common)
+    nl = mail(locale="nl")
     assert nl.subject == "Bevestig je back-upe-mailadres"
     assert "Het account jdoe (realm acme)" in nl.text and "10 minuten geldig" in nl.text
     assert "Negeer dan dit bericht; het adres wordt niet gebruikt." in nl.text
@@ -114,19 +117,20 @@ def test_the_backup_address_changed_notice() -> None:
 
 
 def test_the_supervisor_notice() -> None:
-    common = {
-        "first_name": "Carol",
-        "employee_name": "Jan Doe",
-        "employee_username": "jdoe",
-        "link": "https://login.example.org/admin/acme/console/#/acme/users/u-1/settings",
-        "event": EVENT,
-    }
-    en = supervisor_notice(locale="en", **common)
+    mail = partial(
+        supervisor_notice,
+        first_name="Carol",
+        employee_name="Jan Doe",
+        employee_username="jdoe",
+        link="https://login.example.org/admin/acme/console/#/acme/users/u-1/settings",
+        event=EVENT,
+    )
+    en = mail(locale="en")
     assert en.subject == "Jan Doe cannot sign in and asks for your help"
     assert "Hello Carol," in en.text and re.search(r"^Username: +jdoe$", en.text, re.MULTILINE)
     assert "https://login.example.org/admin/acme/console/#/acme/users/u-1/settings" in en.text
     assert "by phone" in en.text and "disable their MFA" in en.text
-    nl = supervisor_notice(locale="nl", **common)
+    nl = mail(locale="nl")
     assert nl.subject == "Jan Doe kan niet inloggen en vraagt je om hulp"
     assert "Beste Carol," in nl.text and "Gebruikersnaam:" in nl.text and "bellen" in nl.text
 
@@ -186,7 +190,6 @@ def test_a_user_without_a_locale_gets_the_language_of_the_page_they_were_on(
     dutch = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="nl-BE")
     services.backup_email.start(CALLER, "nina@example.net", dutch)
     assert outgoing.messages[-1]["Subject"] == "Bevestig je back-upe-mailadres"
-    code = CODE_LINE.search(text_of(outgoing.messages[-1]))
-    services.backup_email.verify(CALLER, "".join(code.groups()), dutch)
+    services.backup_email.verify(CALLER, code_in(outgoing.messages[-1]), dutch)
     services.notification_sender().run_once()
     assert outgoing.messages[-1]["Subject"] == "Je back-upe-mailadres is gewijzigd"

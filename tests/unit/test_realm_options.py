@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -67,10 +69,10 @@ def test_update_saves_per_realm_and_audits(services: Services, clock: FakeClock)
     ],
 )
 def test_invalid_values_are_refused_and_nothing_is_saved(
-    services: Services, changes: dict[str, object], message: str
+    services: Services, changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidRealmOptions, match=message):
-        services.realm_options.update(REALM, "cli:x", **changes)  # type: ignore[arg-type]
+        services.realm_options.update(REALM, "cli:x", **changes)
     assert services.realm_options.get(REALM).is_default
     assert not [e for e in services.audit.recent() if e["action"] == "realm_options.update"]
 
@@ -143,10 +145,10 @@ def test_backup_email_and_supervisor_options_are_saved_and_audited(services: Ser
     ],
 )
 def test_invalid_backup_email_and_supervisor_options_are_refused(
-    services: Services, changes: dict[str, object], message: str
+    services: Services, changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidRealmOptions, match=message):
-        services.realm_options.update(REALM, "cli:x", **changes)  # type: ignore[arg-type]
+        services.realm_options.update(REALM, "cli:x", **changes)
     assert services.realm_options.get(REALM).is_default
 
 

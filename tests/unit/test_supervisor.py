@@ -15,7 +15,7 @@ from mfa_recovery.supervisor.service import NOTICE_WINDOW
 from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
 from .fakes.smtp import FakeTransport, text_of
-from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID
+from .support import DEV_ENV, EMPLOYEE, REALM, SUPERVISOR, USER_ID, outbox_row
 
 CALLER = Caller(REALM, USER_ID, attempt="root.tab", ip="203.0.113.7", user_agent="Firefox/140")
 PROFILE = Profile(username="jdoe", first_name="Jan", email="jan@acme.example", locale="en")
@@ -37,7 +37,7 @@ def test_supervisor_by_username_or_email_address(reference: str) -> None:
     directory = FakeDirectory(employee(supervisor=(reference,)), SUPERVISOR)
     found = find_supervisor(directory, REALM, USER_ID, "supervisor")
     assert (found.reason, found.supervisor, found.employee) == ("found", SUPERVISOR, directory.users[USER_ID])
-    assert found.supervisor.display_name == "Carol de Vries"
+    assert found.supervisor is not None and found.supervisor.display_name == "Carol de Vries"
 
 
 def test_an_email_address_is_only_looked_up_as_such_when_it_has_an_at_sign() -> None:
@@ -222,4 +222,4 @@ def test_the_notice_goes_to_the_supervisor_in_their_language(
 def test_a_notice_without_a_supervisor_is_given_up(services: Services, outgoing: FakeTransport) -> None:
     row = services.outbox.enqueue(**notice_row(services))
     assert services.notification_sender().run_once().failed == 1
-    assert services.outbox.get(row)["status"] == "failed" and outgoing.messages == []
+    assert outbox_row(services, row)["status"] == "failed" and outgoing.messages == []

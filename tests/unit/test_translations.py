@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,9 @@ def extracted() -> dict[Key, list[str]]:
     return found
 
 
-def texts(message_id: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (message_id,) if isinstance(message_id, str) else message_id
+def texts(message: str | Sequence[str]) -> tuple[str, ...]:
+    """A message's id or translation as its texts: one, or the singular and the plural forms."""
+    return (message,) if isinstance(message, str) else tuple(message)
 
 
 def fields(text: str) -> set[str]:
@@ -82,6 +84,7 @@ def test_every_message_is_translated_with_the_same_fields(language: str) -> None
     catalog = read(CATALOGS / catalog_path(language), language)
     for k, message in entries(catalog).items():
         assert not message.fuzzy, f"fuzzy in {language}: {k}"
+        assert message.string is not None, f"not translated into {language}: {k}"
         translated = texts(message.string)
         assert all(text.strip() for text in translated), f"not translated into {language}: {k}"
         english = set().union(*(fields(text) for text in texts(message.id)))

@@ -12,7 +12,7 @@ from mfa_recovery.services import Services
 from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
 from .fakes.smtp import FakeTransport
-from .support import PROFILE, REALM, USER_ID
+from .support import PROFILE, REALM, USER_ID, json_body
 
 START = "/bridge/v1/recovery/start"
 SETUP = "/bridge/v1/backup-codes/setup"
@@ -250,7 +250,7 @@ def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., st
         path, data=data, headers={"Authorization": f"Bearer {make_token(path)}", "Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json["error"] == "bad_request"
+    assert json_body(response)["error"] == "bad_request"
     no_traceback(response)
 
 
@@ -258,7 +258,7 @@ def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., st
 def test_every_new_endpoint_wants_its_own_token(client: FlaskClient, make_token: Callable[..., str], path: str) -> None:
     assert client.post(path, json=VALID[path]).status_code == 401
     wrong = client.post(path, json=VALID[path], headers={"Authorization": f"Bearer {make_token(START)}"})
-    assert wrong.status_code == 401 and wrong.json["error"] == "invalid_token"
+    assert wrong.status_code == 401 and json_body(wrong)["error"] == "invalid_token"
     right = client.post(path, json=VALID[path], headers={"Authorization": f"Bearer {make_token(path)}"})
     assert right.status_code == 200
 

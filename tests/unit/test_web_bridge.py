@@ -12,7 +12,7 @@ from mfa_recovery.web.app import create_app
 from mfa_recovery.web.bridge.refusals import RefusalLog
 
 from .fakes.clock import FakeClock
-from .support import DEV_ENV, REALM, USER_ID
+from .support import DEV_ENV, REALM, USER_ID, json_body
 
 START = "/bridge/v1/recovery/start"
 VERIFY = "/bridge/v1/backup-codes/verify"
@@ -98,7 +98,7 @@ def test_realm_and_user_come_from_the_token_only(
 def test_missing_or_bad_token_is_401_json(app: Flask, client: FlaskClient, headers: dict[str, str]) -> None:
     response = client.post(VERIFY, json={"code": "7KQM-2XHR-9T"}, headers=headers)
     assert response.status_code == 401
-    assert response.json["error"] == "invalid_token"
+    assert json_body(response)["error"] == "invalid_token"
     no_traceback(response)
     assert audit(app) == []  # an anonymous caller writes nothing to the trail
 
@@ -157,7 +157,7 @@ def test_keycloak_unreachable_is_503_json_not_401(app: Flask, client: FlaskClien
     bridge_issuer.down = True
     response = client.post(START, json={}, headers={"Authorization": f"Bearer {bridge_issuer.token(START)}"})
     assert response.status_code == 503
-    assert response.json["error"] == "unavailable"
+    assert json_body(response)["error"] == "unavailable"
     assert "MFA-Recovery-Signature" not in response.headers
     no_traceback(response)
     assert audit(app) == []  # the token was not judged
@@ -171,7 +171,7 @@ def test_malformed_json_is_400(client: FlaskClient, make_token: Callable[..., st
         headers={"Authorization": f"Bearer {make_token(VERIFY)}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json["error"] == "bad_request"
+    assert json_body(response)["error"] == "bad_request"
     no_traceback(response)
 
 
@@ -206,19 +206,19 @@ def test_wrong_content_type_is_415(client: FlaskClient, make_token: Callable[...
         headers={"Authorization": f"Bearer {make_token(VERIFY)}", "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 415
-    assert response.json["error"] == "unsupported_media_type"
+    assert json_body(response)["error"] == "unsupported_media_type"
 
 
 def test_unknown_path_is_404_json(client: FlaskClient) -> None:
     response = client.post("/bridge/v1/nothing", json={})
     assert response.status_code == 404
-    assert response.json["error"] == "not_found"
+    assert json_body(response)["error"] == "not_found"
 
 
 def test_wrong_method_is_405_json(client: FlaskClient) -> None:
     response = client.get(VERIFY)
     assert response.status_code == 405
-    assert response.json["error"] == "method_not_allowed"
+    assert json_body(response)["error"] == "method_not_allowed"
     assert "POST" in response.headers["Allow"]
 
 

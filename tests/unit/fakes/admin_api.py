@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
+from mfa_recovery.services import Services
 from mfa_recovery.web.app import create_app
 
 from ..support import EMPLOYEE, USER_ID
 from .clock import FakeClock
 from .keycloak import FakeDirectory, FakeIssuer, FakeKeycloak
 from .smtp import FakeTransport
+
+
+class ServedApp(Protocol):
+    """What the admin API's harness and the admin UI's (:class:`tests.unit.fakes.admin_ui.UiHarness`) share for
+    helpers that set up data: the services of their app."""
+
+    @property
+    def services(self) -> Services: ...
 
 
 @dataclass
@@ -40,8 +49,9 @@ class AdminHarness:
         return self.client.open(path, method=method, headers=self.headers(token, **token_args), **kwargs)
 
     @property
-    def services(self) -> Any:
-        return self.app.extensions["mfa_recovery"]
+    def services(self) -> Services:
+        services: Services = self.app.extensions["mfa_recovery"]
+        return services
 
 
 def make_harness(

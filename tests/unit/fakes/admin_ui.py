@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import DEVELOPMENT_ADMIN_UI_CLIENT_SECRET, Settings
 from mfa_recovery.keycloak.oidc import OidcClient
+from mfa_recovery.services import Services
 from mfa_recovery.web.app import create_app
 
 from ..support import EMPLOYEE, REALM, USER_ID
@@ -46,8 +47,9 @@ class UiHarness:
     clock: FakeClock
 
     @property
-    def services(self) -> Any:
-        return self.app.extensions["mfa_recovery"]
+    def services(self) -> Services:
+        services: Services = self.app.extensions["mfa_recovery"]
+        return services
 
     def start_login(self, next_page: str | None = None, **headers: str) -> dict[str, str]:
         """GET login; the query of the redirect to Keycloak (one value a name)."""

@@ -451,15 +451,17 @@ def answer(status: int, body: Any = None, raw: bytes | None = None) -> requests.
     return response
 
 
-class FakeHttp:
+class FakeHttp(requests.Session):
     """A ``requests.Session`` that answers from ``routes`` ((method, url) → a response or an exception, or a list
-    of them given one per request) and keeps every request."""
+    of them given one per request) and keeps every request; it never connects."""
 
-    def __init__(self, routes: dict[tuple[str, str], Any] | None = None) -> None:
+    def __init__(self, routes: dict[tuple[str | bytes, str | bytes], Any] | None = None) -> None:
+        super().__init__()
         self.routes = routes or {}
         self.sent: list[dict[str, Any]] = []
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        assert not args, "the REST client names each argument after the method and the URL"
         self.sent.append({"method": method, "url": url, **kwargs})
         found = self.routes.get((method, url), answer(204))
         if isinstance(found, list):

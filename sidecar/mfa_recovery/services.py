@@ -31,6 +31,7 @@ from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
+from .desk.intake import DeskIntake
 from .directory import Directory
 from .keycloak.access import KeycloakAccess, RestKeycloakAccess
 from .keycloak.admin_tokens import AdminTokenVerifier
@@ -100,6 +101,8 @@ class Services:
     mfa_actions: MfaActions
     policy: Policy
     audit_trail: AuditTrail
+    # Recovery desk: None while the desk is off (no document key configured)
+    desk_intake: DeskIntake | None = None
 
     def notification_sender(
         self, directory: Directory | None = None, transport: Transport | None = None

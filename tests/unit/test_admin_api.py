@@ -512,3 +512,18 @@ def test_the_head_of_the_chain_is_shown_to_those_who_may_read_events(admin: Admi
 def test_unknown_methods_and_paths(admin: AdminHarness) -> None:
     assert_error(admin.send("PATCH", f"{API}/policy", {}), 405, "method_not_allowed")
     assert admin.get(f"{API}/nothing-here").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", ["serach=jan", "first=0&%C3%88=null", "reason=x"], ids=["misspelt", "unknown-unicode", "not-here"]
+)
+def test_a_query_parameter_the_description_does_not_name_is_refused(admin: AdminHarness, query: str) -> None:
+    response = admin.client.get(f"/admin/v1/realms/{REALM}/employees?{query}", headers=admin.headers())
+    assert response.status_code == 400
+    assert json_body(response)["error"] == "bad_request"
+    assert "unknown query parameter" in json_body(response)["message"]
+
+
+def test_the_described_query_parameters_are_taken(admin: AdminHarness) -> None:
+    response = admin.client.get(f"/admin/v1/realms/{REALM}/employees?search=j&first=0&max=5", headers=admin.headers())
+    assert response.status_code == 200

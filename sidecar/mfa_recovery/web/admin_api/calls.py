@@ -3,6 +3,7 @@ and the JSON body. Bad input is an :class:`ApiError` 400; token refusals are the
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -12,10 +13,12 @@ from flask import request
 from ...admin import inputs
 from ...admin.errors import InvalidToken
 from ...admin.identity import AdminCall
+from .. import openapi
 from ..context import json_object, realm_name, request_client, services
 from ..errors import ApiError
 
 DIGITS = re.compile(r"\d{1,10}\Z")
+FLASK_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 MAX_FIRST = 1_000_000
 MAX_PAGE = 100
 
@@ -85,3 +88,25 @@ def moment(name: str) -> datetime | None:
     except ValueError:
         raise ApiError(400, f"{name} must be an ISO 8601 date-time, e.g. 2025-11-25T14:03:00Z") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def only_described_query() -> None:
+    """Refuse a query parameter the description does not name for this operation: a misspelt ``serach=`` must not
+    quietly list everyone."""
+    if request.url_rule is None:
+        return
+    unknown = sorted(set(request.args) - described_query(request.url_rule.rule, request.method.lower()))
+    if unknown:
+        raise ApiError(400, f"unknown query parameter {unknown[0]!r}")
+
+
+@functools.cache
+def described_query(rule: str, method: str) -> frozenset[str]:
+    """The query parameters the admin API's description names for the operation at Flask ``rule``."""
+    document = openapi.document(openapi.ADMIN)
+    item = document["paths"].get(FLASK_VARIABLE.sub(r"{\1}", rule), {})
+    parameters = [*item.get("parameters", []), *item.get(method, {}).get("parameters", [])]
+    resolved = [
+        document["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in parameters
+    ]
+    return frozenset(p["name"] for p in resolved if p.get("in") == "query")

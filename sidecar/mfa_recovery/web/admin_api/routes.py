@@ -29,6 +29,9 @@ MAX_SEARCH_LENGTH = 255
 MAX_NAME_LENGTH = 255
 
 
+bp.before_request(read.only_described_query)
+
+
 @bp.after_app_request
 def _no_store(response: Response) -> Response:
     """Every answer under the prefix, errors of routing (404, 405) included."""

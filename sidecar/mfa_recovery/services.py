@@ -36,6 +36,7 @@ from .desk.bsn import BsnReader, legible_bsns
 from .desk.documents import DocumentLimits
 from .desk.filing import SOURCE_WINDOW_SECONDS, DeskFiling, DeskLimits
 from .desk.intake import DeskIntake
+from .desk.purge import DeskPurge
 from .desk.repository import SqlDeskRepository
 from .desk.vault import DocumentVault, VaultFiles
 from .directory import Directory
@@ -109,7 +110,9 @@ class Services:
     mfa_actions: MfaActions
     policy: Policy
     audit_trail: AuditTrail
-    # Recovery desk: None while the desk is off (production without MFA_RECOVERY_DESK_KEY; docs/desk.md)
+    # Recovery desk: the purge of what it no longer needs (works with the desk off too); the intake, None while the
+    # desk is off (production without MFA_RECOVERY_DESK_KEY; docs/desk.md)
+    desk_purge: DeskPurge
     desk_intake: DeskIntake | None = None
 
     def notification_sender(
@@ -218,6 +221,13 @@ def build_services(
         mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),
         policy=policy,
         audit_trail=AuditTrail(admin_keycloak, audit),
+        desk_purge=DeskPurge(
+            SqlDeskRepository(engine),
+            VaultFiles(settings.desk_dir),
+            audit,
+            clock,
+            retention_days=settings.desk_retention_days,
+        ),
         desk_intake=desk_intake(settings, engine, directory, audit, outbox, clock, failure_counts, read_bsns),
     )
 

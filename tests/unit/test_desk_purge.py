@@ -290,3 +290,14 @@ def test_the_command_fails_when_something_stays(environ: dict[str, str], monkeyp
     assert result.exit_code == 1
     assert "error: case " in result.stderr and "Permission denied" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_decision_can_delete_its_documents_at_once(desk: Services) -> None:
+    case = file_case(desk)
+    assert desk.desk_purge.delete_documents_of(case.id, ACTOR).did_nothing  # open: kept
+    assert desk.desk_purge.delete_documents_of("no-such-case", ACTOR).did_nothing
+    decide(desk, case, REJECTED)
+    [deleted] = desk.desk_purge.delete_documents_of(case.id, ACTOR).documents
+    assert (deleted.case_number, deleted.documents) == (case.case_number, 3)
+    assert files(desk) == set() and [event["action"] for event in purge_events(desk)] == ["desk.documents_deleted"]
+    assert desk.desk_purge.run(ACTOR).did_nothing

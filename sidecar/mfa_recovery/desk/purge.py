@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..audit.log import AuditTransactions
-from .repository import Case, DeskRepository
+from .repository import OPEN, Case, DeskRepository
 from .vault import VaultFiles
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,16 @@ class DeskPurge:
         for case in self._repository.filed_before(now - timedelta(days=self.retention_days)):
             self._delete_case(case, actor, report)
         self._delete_orphans(actor, now, report)
+        return report
+
+    def delete_documents_of(self, case_id: str, actor: str) -> PurgeReport:
+        """Delete the documents of one decided case now (what the operators' decision should call right after
+        recording it, rather than wait for the next run); an open case keeps them."""
+        report = PurgeReport()
+        case = self._repository.get(case_id)
+        if case is None or case.status == OPEN:
+            return report
+        self._delete_documents(case, actor, report)
         return report
 
     def _delete_files(self, case: Case, report: PurgeReport) -> list[str] | None:

@@ -9,7 +9,7 @@ source "$(dirname "$0")/common.sh"
 cd "$MFA_ROOT"
 
 started=$SECONDS
-ensure_system_packages unzip curl maven openjdk-17-jdk-headless chromium postgresql
+ensure_system_packages unzip curl maven openjdk-17-jdk-headless chromium postgresql tesseract-ocr
 ensure_python_env "$MFA_ROOT/requirements-test.txt"
 
 log "lint: ruff"

@@ -1,6 +1,6 @@
 """Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
-``notifications send-pending``, ``audit verify|show``, ``answer-key generate|public``, ``service-account grant``,
-``db upgrade``, ``serve``."""
+``notifications send-pending``, ``audit verify|show``, ``desk purge``, ``answer-key generate|public``,
+``service-account grant``, ``db upgrade``, ``serve``."""
 
 from __future__ import annotations
 
@@ -351,6 +351,40 @@ def audit_show(ctx: CliContext, realm: str | None, subject: str | None, action: 
     for event in events:
         click.echo(_event_line(event))
     click.echo(f"# {len(events)} of {total} events", err=True)
+
+
+@cli.group("desk")
+def desk() -> None:
+    """The recovery desk."""
+
+
+EXIT_PURGE_INCOMPLETE = 1
+
+
+@desk.command("purge")
+@click.pass_obj
+def desk_purge(ctx: CliContext) -> None:
+    """Delete the documents of decided cases, and whole cases older than MFA_RECOVERY_DESK_RETENTION_DAYS (and
+    document files no case refers to); every deletion is audited. Running it again changes nothing: meant for cron
+    or a Kubernetes CronJob, with the sidecar's data directory and store. Exit 1 when something could not be
+    deleted (it is tried again next run)."""
+    svc = ctx.services()
+    report = svc.desk_purge.run(f"cli:{os_user()}")
+    for documents in report.documents:
+        click.echo(f"deleted the {documents.documents} documents of case {documents.case_number} ({documents.status})")
+    for case in report.cases:
+        click.echo(
+            f"deleted case {case.case_number} ({case.status}, filed {case.filed_at.isoformat()}, older than "
+            f"{svc.desk_purge.retention_days} days) with {case.documents} documents"
+        )
+    if report.orphan_files:
+        click.echo(f"deleted {report.orphan_files} document files no case refers to")
+    for failure in report.failures:
+        click.echo(f"error: {failure}", err=True)
+    if report.did_nothing:
+        click.echo("nothing to delete")
+    if report.failures:
+        raise SystemExit(EXIT_PURGE_INCOMPLETE)
 
 
 @cli.group()

@@ -25,8 +25,13 @@ DEVELOPMENT_AUDIT_KEY = "dev-only-audit-chain-key-change-me-0123456789"  # noqa:
 DEVELOPMENT_KEYCLOAK_CLIENT_SECRET = "dev-only-keycloak-client-secret-change-me"  # noqa: S105
 # The admin UI's confidential client (``mfa-recovery-admin``); the same public default as scripts/common.sh.
 DEVELOPMENT_ADMIN_UI_CLIENT_SECRET = "dev-only-admin-ui-client-secret-change-me"  # noqa: S105
+# The recovery desk's document key (desk/vault.py). PUBLIC: development only, refused in production.
+DEVELOPMENT_DESK_KEY = "dev-only-desk-document-key-change-me-0123456789"  # noqa: S105
 
 MIN_SECRET_BYTES = 32
+
+MIB = 1024 * 1024
+DEFAULT_DATA_DIR = "./var"
 
 # Where the supervisor's notice points: the employee's Overview in the admin UI. ``{public_url}`` is filled in at
 # start; ``{realm}`` and ``{user_id}`` per notice.
@@ -113,6 +118,16 @@ def _admin_ui_client_secret(environ: Mapping[str, str], env: str) -> str | None:
     if env != PRODUCTION:
         return value or DEVELOPMENT_ADMIN_UI_CLIENT_SECRET
     return _production_secret(PREFIX + name, value, DEVELOPMENT_ADMIN_UI_CLIENT_SECRET) if value else None
+
+
+def _desk_key(environ: Mapping[str, str], env: str) -> str | None:
+    """The recovery desk's document key. Development falls back on the public default (the desk is on); production
+    refuses that default and short keys like every secret, and without a key the desk is off (docs/desk.md)."""
+    name = "DESK_KEY"
+    value = _read_optional_secret(environ, name)
+    if env != PRODUCTION:
+        return value or DEVELOPMENT_DESK_KEY
+    return _production_secret(PREFIX + name, value, DEVELOPMENT_DESK_KEY) if value else None
 
 
 def is_loopback_http(url: str) -> bool:
@@ -299,6 +314,19 @@ class Settings:
     admin_ui_client_id: str = DEFAULT_ADMIN_UI_CLIENT_ID
     admin_ui_client_secret: str | None = DEVELOPMENT_ADMIN_UI_CLIENT_SECRET
     public_url: str = DEFAULT_PUBLIC_URL
+    # Where the SQLite store lives by default, and the recovery desk's encrypted documents (``desk/`` in it).
+    data_dir: str = DEFAULT_DATA_DIR
+    # Recovery desk (docs/desk.md). ``desk_key``: the secret its document key is derived from; None: the desk is
+    # off (production without MFA_RECOVERY_DESK_KEY). Documents of decided cases, and whole cases after
+    # ``desk_retention_days``, are deleted by ``mfa-recovery desk purge``. Per document: bytes as sent. Requests:
+    # ``desk_source_limit`` an hour from one address (every request, filed or refused), ``desk_account_limit`` cases
+    # a day for one account of a realm.
+    desk_key: str | None = field(default=None, repr=False, compare=False)
+    desk_retention_days: int = 30
+    desk_max_pdf_bytes: int = 10 * MIB
+    desk_max_image_bytes: int = 10 * MIB
+    desk_source_limit: int = 10
+    desk_account_limit: int = 3
 
     @property
     def issuer_base_url(self) -> str:
@@ -308,6 +336,11 @@ class Settings:
     @property
     def employee_link_template(self) -> str:
         return self.employee_link or default_employee_link(self.public_url)
+
+    @property
+    def desk_dir(self) -> Path:
+        """The recovery desk's encrypted documents: ``desk/`` in the data directory."""
+        return Path(self.data_dir) / "desk"
 
     @property
     def is_production(self) -> bool:
@@ -322,7 +355,7 @@ class Settings:
         :class:`ConfigError` naming every problem found."""
         env = _env(environ)
         problems = _Problems()
-        data_dir = environ.get(PREFIX + "DATA_DIR") or "./var"
+        data_dir = environ.get(PREFIX + "DATA_DIR") or DEFAULT_DATA_DIR
         database_url = environ.get(PREFIX + "DATABASE_URL") or (f"sqlite:///{Path(data_dir) / 'mfa-recovery.db'}")
         default_keycloak_url = "http://127.0.0.1:8080"
         keycloak_url = problems.check(
@@ -371,10 +404,26 @@ class Settings:
             admin_ui_client_id=(environ.get(PREFIX + "ADMIN_UI_CLIENT_ID") or "").strip() or DEFAULT_ADMIN_UI_CLIENT_ID,
             admin_ui_client_secret=problems.check(lambda: _admin_ui_client_secret(environ, env), None),
             public_url=problems.check(lambda: _public_url(environ, env), DEFAULT_PUBLIC_URL),
+            data_dir=data_dir,
+            desk_key=problems.check(lambda: _desk_key(environ, env), None),
+            desk_retention_days=problems.check(lambda: _int(environ, "DESK_RETENTION_DAYS", 30, 1, 3650), 30),
+            desk_max_pdf_bytes=problems.check(
+                lambda: _int(environ, "DESK_MAX_PDF_BYTES", 10 * MIB, 1024, 100 * MIB), 10 * MIB
+            ),
+            desk_max_image_bytes=problems.check(
+                lambda: _int(environ, "DESK_MAX_IMAGE_BYTES", 10 * MIB, 1024, 100 * MIB), 10 * MIB
+            ),
+            desk_source_limit=problems.check(lambda: _int(environ, "DESK_SOURCE_LIMIT", 10, 1, 100000), 10),
+            desk_account_limit=problems.check(lambda: _int(environ, "DESK_ACCOUNT_LIMIT", 3, 1, 1000), 3),
         )
         if settings.audit_key and settings.audit_key == settings.code_pepper:
             problems.lines.append(
                 f"{PREFIX}AUDIT_KEY must differ from {PREFIX}CODE_PEPPER: one leaked secret must not give both"
+            )
+        if settings.desk_key and settings.desk_key in (settings.code_pepper, settings.audit_key):
+            problems.lines.append(
+                f"{PREFIX}DESK_KEY must differ from {PREFIX}CODE_PEPPER and {PREFIX}AUDIT_KEY: one leaked secret "
+                "must not give another"
             )
         if problems.lines:
             raise ConfigError(*problems.lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from .admin.repository import SqlPolicySnapshotRepository
 from .admin.trail import AuditTrail
 from .attempt_limits.attempts import AttemptLimits, SourceLimits
 from .attempt_limits.limiter import FailureLimiter, FailurePolicy
-from .attempt_limits.repository import SqlFailureRepository
+from .attempt_limits.repository import FailureRepository, SqlFailureRepository
 from .audit.log import AuditLog
 from .audit.repository import SqlAuditRepository
 from .backup_codes.hashing import CodeHasher
@@ -31,7 +32,13 @@ from .bridge_auth.replay import StoreReplayGuard
 from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
+from .desk.bsn import BsnReader, legible_bsns
+from .desk.documents import DocumentLimits
+from .desk.filing import SOURCE_WINDOW_SECONDS, DeskFiling, DeskLimits
 from .desk.intake import DeskIntake
+from .desk.purge import DeskPurge
+from .desk.repository import SqlDeskRepository
+from .desk.vault import DocumentVault, VaultFiles
 from .directory import Directory
 from .keycloak.access import KeycloakAccess, RestKeycloakAccess
 from .keycloak.admin_tokens import AdminTokenVerifier
@@ -49,6 +56,8 @@ from .recovery_start import RecoveryStart
 from .store import migrate
 from .store.engine import make_engine
 from .supervisor.service import SupervisorService
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -101,7 +110,9 @@ class Services:
     mfa_actions: MfaActions
     policy: Policy
     audit_trail: AuditTrail
-    # Recovery desk: None while the desk is off (no document key configured)
+    # Recovery desk: the purge of what it no longer needs (works with the desk off too); the intake, None while the
+    # desk is off (production without MFA_RECOVERY_DESK_KEY; docs/desk.md)
+    desk_purge: DeskPurge
     desk_intake: DeskIntake | None = None
 
     def notification_sender(
@@ -130,6 +141,7 @@ def build_services(
     admin_keycloak: KeycloakAccess | None = None,
     admin_tokens: AdminTokenVerifier | None = None,
     realm_keys: RealmKeyCache | None = None,
+    read_bsns: BsnReader | None = None,
 ) -> Services:
     """``directory``: Keycloak's users (default: a :class:`KeycloakDirectory` from the settings, sharing the
     service account's token and connections with the default ``admin_keycloak``; it connects only when asked
@@ -138,7 +150,8 @@ def build_services(
     ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it, and the check of administrators'
     tokens (defaults from the settings; tests pass a fake Keycloak and a verifier over local keys). ``realm_keys``:
     the realms' signing keys, for bridge tokens and (unless ``admin_tokens`` is given) administrators' tokens;
-    by default read from Keycloak's JWKS endpoints under ``settings.keycloak_url``."""
+    by default read from Keycloak's JWKS endpoints under ``settings.keycloak_url``. ``read_bsns``: the recovery
+    desk's OCR (default: tesseract; tests pass a stand-in)."""
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate.upgrade(settings.database_url, engine=engine)
@@ -208,4 +221,48 @@ def build_services(
         mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),
         policy=policy,
         audit_trail=AuditTrail(admin_keycloak, audit),
+        desk_purge=DeskPurge(
+            SqlDeskRepository(engine),
+            VaultFiles(settings.desk_dir),
+            audit,
+            clock,
+            retention_days=settings.desk_retention_days,
+        ),
+        desk_intake=desk_intake(settings, engine, directory, audit, outbox, clock, failure_counts, read_bsns),
+    )
+
+
+def desk_intake(
+    settings: Settings,
+    engine: Engine,
+    directory: Directory,
+    audit: AuditLog,
+    outbox: Outbox,
+    clock: Callable[[], datetime],
+    failure_counts: FailureRepository,
+    read_bsns: BsnReader | None = None,
+) -> DeskFiling | None:
+    """The recovery desk's intake; None (the desk is off) without a document key."""
+    if not settings.desk_key:
+        logger.info("the recovery desk is off: MFA_RECOVERY_DESK_KEY is not set")
+        return None
+    per_source = FailurePolicy(
+        limit=settings.desk_source_limit, window_seconds=SOURCE_WINDOW_SECONDS, lockout_seconds=SOURCE_WINDOW_SECONDS
+    )
+    limits = DeskLimits(
+        documents=DocumentLimits(
+            max_pdf_bytes=settings.desk_max_pdf_bytes, max_image_bytes=settings.desk_max_image_bytes
+        ),
+        account_cases_per_day=settings.desk_account_limit,
+    )
+    return DeskFiling(
+        SqlDeskRepository(engine),
+        DocumentVault(VaultFiles(settings.desk_dir), settings.desk_key),
+        directory,
+        audit,
+        outbox,
+        clock,
+        per_source=FailureLimiter(failure_counts, per_source, clock),
+        limits=limits,
+        read_bsns=read_bsns or legible_bsns,
     )

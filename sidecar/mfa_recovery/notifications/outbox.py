@@ -16,6 +16,7 @@ BACKUP_EMAIL_CHANGED = "backup_email_changed"
 BACKUP_CODES_ACTIVATED = "backup_codes_activated"  # a new set replaced the old one (codes_left: the set's size)
 SUPERVISOR_NOTICE = "supervisor_notice"
 MFA_DISABLED = "mfa_disabled"  # an administrator switched off the user's MFA (detail: enrol_again)
+DESK_REQUEST_FILED = "desk_request_filed"  # a recovery request at the desk names the account (detail: case_number)
 
 MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 30

@@ -19,6 +19,7 @@ from .mailer import DELIVERY_ERRORS, Mailer, describe
 from .mails.backup_code_signin import backup_code_signin
 from .mails.backup_codes_activated import backup_codes_activated
 from .mails.backup_email_changed import backup_email_changed
+from .mails.desk_request_filed import desk_request_filed
 from .mails.email_code_signin import email_code_signin
 from .mails.layout import Mail, Occurrence
 from .mails.mfa_disabled import mfa_disabled
@@ -27,6 +28,7 @@ from .outbox import (
     BACKUP_CODE_SIGNIN,
     BACKUP_CODES_ACTIVATED,
     BACKUP_EMAIL_CHANGED,
+    DESK_REQUEST_FILED,
     EMAIL_CODE_SIGNIN,
     MAX_ATTEMPTS,
     MFA_DISABLED,
@@ -76,6 +78,7 @@ class NotificationSender:
             BACKUP_CODES_ACTIVATED: _backup_codes_activated,
             SUPERVISOR_NOTICE: _supervisor_notice,
             MFA_DISABLED: _mfa_disabled,
+            DESK_REQUEST_FILED: _desk_request_filed,
         }
 
     def run_once(self, limit: int = BATCH_SIZE) -> SendReport:
@@ -236,6 +239,18 @@ def _mfa_disabled(notification: Notification, contact: UserContact) -> Mail:
         event=_occurrence(notification),
         enrol_again=notification.detail.get("enrol_again") is True,
         administrator=_text(notification, "administrator"),
+    )
+
+
+def _desk_request_filed(notification: Notification, contact: UserContact) -> Mail:
+    case_number = _text(notification, "case_number")
+    if case_number is None:
+        raise PermanentFailure("no case number in the notice")
+    return desk_request_filed(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        case_number=case_number,
     )
 
 

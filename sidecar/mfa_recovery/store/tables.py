@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -187,4 +188,58 @@ ui_sessions = Table(
     Column("data", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# The recovery desk (desk/): a case per recovery request, as the requester typed it. ``id`` is random (32 hex digits,
+# made before the row: the sealed documents are bound to it); ``case_number`` is what people read out
+# (``XXXX-XXXX-XXXX``). ``account_key``: the account as typed, case-folded, for the per-account limit.
+# ``account_lookup``: whether the account was found in Keycloak (``matched_user_id``), not found, or Keycloak could
+# not be asked. ``documents_deleted_at``: when the documents went (decided, or purged).
+desk_cases = Table(
+    "desk_cases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_number", String(14), nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("realm", String(255), nullable=False),
+    Column("account", String(255), nullable=False),
+    Column("account_key", String(255), nullable=False),
+    Column("organisation", String(200), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("kvk_number", String(8), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("ip", String(255), nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ocr_checked", Boolean, nullable=False),
+    Column("account_lookup", String(16), nullable=False),
+    Column("matched_user_id", String(255), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", String(255), nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("documents_deleted_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("case_number", name="uq_desk_cases_case_number"),
+    CheckConstraint("status IN ('open', 'approved', 'rejected')", name="ck_desk_cases_status"),
+    CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="ck_desk_cases_decided"),
+    CheckConstraint("account_lookup IN ('matched', 'no_match', 'unavailable')", name="ck_desk_cases_account_lookup"),
+    Index("ix_desk_cases_account", "realm", "account_key", "created_at"),
+    Index("ix_desk_cases_created_at", "created_at"),
+    Index("ix_desk_cases_status", "status", "documents_deleted_at"),
+)
+
+# A case's documents: what they are and which file of the vault (desk/vault.py) holds each, sealed. Never the
+# content. One of each kind per case.
+desk_documents = Table(
+    "desk_documents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), ForeignKey("desk_cases.id", name="fk_desk_documents_case"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("file_name", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "kind", name="uq_desk_documents_case_kind"),
+    UniqueConstraint("file_name", name="uq_desk_documents_file_name"),
+    CheckConstraint("kind IN ('kvk_extract', 'id_document', 'selfie')", name="ck_desk_documents_kind"),
 )

@@ -1,6 +1,6 @@
 """The recovery desk's request page: the form in both languages with the guidance for a safe copy, its headers,
 the form token without a session, what a POST hands the desk's intake and every answer it can get back, the size
-limit, the desk switched off, and the bridge port."""
+limit, the desk switched off, the bridge port, and the sign-in pages' link to it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ CSP = (
 )
 PACKAGE = files("mfa_recovery.web.desk")
 TEMPLATES = sorted(Path(str(PACKAGE.joinpath("templates/desk"))).glob("*.html"))
+THEME = Path(__file__).resolve().parents[2] / "themes" / "mfa-recovery" / "login"
 GUIDANCE = {
     "en": (
         "Make sure that your citizen service number (BSN) is illegible on the copy, also in the number line at the "
@@ -471,3 +472,27 @@ def test_the_bridge_port_refuses_the_desk(split: FlaskClient) -> None:
         assert response.json is not None and response.json["error"] == "not_found"
     assert split.post(PAGE, data=FIELDS, **on(BRIDGE_PORT)).status_code == 404
     assert split.get(PAGE, **on(MAIN_PORT)).status_code == 200
+
+
+# --- the sign-in pages' link --------------------------------------------------------------------------------------
+
+
+def properties(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs if not key.lstrip().startswith("#")}
+
+
+def test_the_sign_in_pages_link_to_the_desk() -> None:
+    assert properties(THEME / "messages" / "messages_en.properties")["mfaRecoveryDeskLink"] == (
+        "Administrator and lost your MFA?"
+    )
+    assert (
+        properties(THEME / "messages" / "messages_nl.properties")["mfaRecoveryDeskLink"] == "Beheerder en je MFA kwijt?"
+    )
+    assert properties(THEME / "theme.properties")["mfaRecoveryDeskUrl"] == "${env.MFA_RECOVERY_DESK_URL:}"
+    common = (THEME / "mfa-recovery-common.ftl").read_text(encoding="utf-8")
+    assert '"/desk/request?realm=" + realm.name?url("UTF-8") + "&lang=" + (lang!"en")?url("UTF-8")' in common
+    for page in ("login-otp.ftl", "login.ftl"):
+        assert "<@recovery.deskLink />" in (THEME / page).read_text(encoding="utf-8"), page
+    script = (THEME.parents[2] / "scripts" / "keycloak.sh").read_text(encoding="utf-8")
+    assert 'MFA_RECOVERY_DESK_URL="${MFA_RECOVERY_DESK_URL-$MFA_RECOVERY_SIDECAR_URL}"' in script

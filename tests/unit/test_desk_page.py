@@ -267,6 +267,7 @@ def test_a_request_is_handed_to_the_desk_as_sent(desk: FlaskClient, intake: Fake
     assert "Je verzoek is ingediend" in html
     assert "Je documenten worden verwijderd zodra er over de zaak is beslist." in html
     assert "De medewerker belt je terug" in html
+    assert 'id="lang-en"' not in html  # a language link would lead back to the form, away from the case number
 
 
 def test_an_empty_file_input_is_no_document(desk: FlaskClient, intake: FakeDeskIntake) -> None:

@@ -65,7 +65,10 @@ def file_request() -> Any:
         return _form(values, errors={field: _refusal(refused)}, status=400, choose_again=True)
     except TooManyRequests as limited:
         return pages.too_many(limited.retry_after_seconds)
-    return pages.render("filed.html", title=_("Your request has been filed"), case_number=filed.case_number)
+    # No language switch here: it would lead back to the form, away from the case number.
+    return pages.render(
+        "filed.html", title=_("Your request has been filed"), case_number=filed.case_number, no_language_switch=True
+    )
 
 
 def _documents() -> tuple[Upload, ...]:

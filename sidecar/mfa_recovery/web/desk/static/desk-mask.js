@@ -134,11 +134,11 @@
     picture.src = url;
   };
 
-  /* Where the pointer is, in canvas pixels (the canvas is shown smaller than it is). */
+  /* Where the pointer is, in canvas pixels (the canvas is shown smaller than it is, inside its border). */
   const at = (event) => {
     const shown = canvas.getBoundingClientRect();
-    const x = ((event.clientX - shown.left) * canvas.width) / shown.width;
-    const y = ((event.clientY - shown.top) * canvas.height) / shown.height;
+    const x = ((event.clientX - shown.left - canvas.clientLeft) * canvas.width) / canvas.clientWidth;
+    const y = ((event.clientY - shown.top - canvas.clientTop) * canvas.height) / canvas.clientHeight;
     return { x: Math.min(Math.max(x, 0), canvas.width), y: Math.min(Math.max(y, 0), canvas.height) };
   };
   const between = (a, b) => ({

@@ -75,6 +75,9 @@ start() {
     # The sidecar's answer public key is no secret; the private key must exist before Keycloak starts.
     local answer_key
     answer_key="$(answer_public_key)" || { log "cannot read or make the sidecar's answer signing key"; exit 1; }
+    # The login theme links "Administrator and lost your MFA?" to the sidecar's recovery desk: theme.properties reads
+    # MFA_RECOVERY_DESK_URL from Keycloak's environment. By default the instance's sidecar; set it empty for no link.
+    MFA_RECOVERY_DESK_URL="${MFA_RECOVERY_DESK_URL-$MFA_RECOVERY_SIDECAR_URL}" \
     JAVA_HOME="$java_home" \
     nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev \
         --http-host=127.0.0.1 \

@@ -19,7 +19,7 @@ from ..keycloak.realm_keys import RealmKeyCache
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
 from ..services import build_services, utc_now
-from . import admin_api, admin_ui, bridge
+from . import admin_api, admin_ui, bridge, desk
 from .bridge.answer_signature import sign_bridge_answer
 from .bridge.refusals import EXTENSION as REFUSALS
 from .bridge.refusals import RefusalLog
@@ -74,6 +74,7 @@ def create_app(
     for blueprint in (*bridge.BLUEPRINTS, admin_api.bp):
         app.register_blueprint(blueprint)
     admin_ui.register(app, services, oidc=admin_ui_oidc)
+    desk.register(app, services)
     # Flask runs after_request hooks in reverse order of registration: the signature, registered first, sees the
     # final body.
     app.after_request(sign_bridge_answer)
@@ -84,6 +85,7 @@ def create_app(
 
 
 def _security_headers(response: Response) -> Response:
-    """Every answer: no MIME sniffing. The admin UI's pages also get their CSP, no referrer and no caching."""
+    """Every answer: no MIME sniffing. The admin UI's and the desk's pages also get their CSP, no referrer and no
+    caching."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return admin_ui.security_headers(response)
+    return desk.security_headers(admin_ui.security_headers(response))

@@ -1,4 +1,5 @@
-<#-- The OTP page of keycloak.v2 with one addition: "Use backup code/email", straight to the MFA recovery step. -->
+<#-- The OTP page of keycloak.v2 with two additions: "Use backup code/email", straight to the MFA recovery step, and
+     "Administrator and lost your MFA?", to the recovery desk (when its URL is configured). -->
 <#import "template.ftl" as layout>
 <#import "field.ftl" as field>
 <#import "buttons.ftl" as buttons>
@@ -29,5 +30,6 @@
             <@buttons.loginButton />
         </form>
         <@recovery.switchTo providerId="mfa-recovery" label="mfaRecoveryUseBackup" id="mfa-recovery-link" />
+        <@recovery.deskLink />
     </#if>
 </@layout.registrationLayout>

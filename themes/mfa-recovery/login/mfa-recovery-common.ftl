@@ -51,3 +51,23 @@
         </span>
     </@field.group>
 </#macro>
+
+<#-- The recovery desk's request page for this realm and language ("" when no desk URL is configured: the theme
+     property mfaRecoveryDeskUrl, from the environment variable MFA_RECOVERY_DESK_URL, see theme.properties). -->
+<#function deskRequestUrl>
+    <#local base = (properties.mfaRecoveryDeskUrl!"")?trim?remove_ending("/")>
+    <#if !base?has_content || base?starts_with(r"${") || !(realm?has_content)>
+        <#return "">
+    </#if>
+    <#return base + "/desk/request?realm=" + realm.name?url("UTF-8") + "&lang=" + (lang!"en")?url("UTF-8")>
+</#function>
+
+<#-- "Administrator and lost your MFA?": to the recovery desk, where an administrator files a recovery request. -->
+<#macro deskLink>
+    <#local deskUrl = deskRequestUrl()>
+    <#if deskUrl?has_content>
+        <div id="mfa-recovery-desk" class="mfa-recovery-desk">
+            <a id="mfa-recovery-desk-link" href="${deskUrl}">${msg("mfaRecoveryDeskLink")}</a>
+        </div>
+    </#if>
+</#macro>

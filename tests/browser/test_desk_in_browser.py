@@ -1,0 +1,222 @@
+"""The recovery desk in a real browser against the real stack: the sign-in pages' link to it, and an administrator
+filing a request with a copy of their identity document that the page masks and stamps before it is sent.
+
+What leaves the browser is read at the moment the form is sent (``keep_what_is_sent``: the form's data set, as the
+browser builds it for the POST), so the test checks that the masked area of the copy is black and that the original
+file is not among the data. The stored copy is the desk's domain's: ``blacked_out`` takes any PNG, so the same check
+applies to it once the stack can read a case's documents back.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import Page
+
+from tests.support.signin import DemoClient
+
+REALM = "acme"
+# The picture of the identity document: a card with a blue "BSN" field and a green number line, at these places.
+CARD_SIZE = (1600, 1000)
+BSN_FIELD = (100, 300, 500, 380)
+NUMBER_LINE = (0, 850, 1600, 1000)
+ORIGINAL_NAME = "identity-document.png"
+FIELDS = {
+    "#organisation": "Acme B.V.",
+    "#account": "carol",
+    "#phone": "+31 20 123 4567",
+    "#kvk_number": "12345678",
+}
+# Wraps the form's submit(): the form's data set (what the browser is about to POST) goes to the test first.
+KEEP_WHAT_IS_SENT = """
+(() => {
+  const submit = HTMLFormElement.prototype.submit;
+  HTMLFormElement.prototype.submit = function () {
+    const form = this;
+    const entries = [];
+    const reads = [];
+    for (const [name, value] of new FormData(form)) {
+      if (value instanceof File) {
+        reads.push(new Promise((done) => {
+          const reader = new FileReader();
+          reader.onload = () => { entries.push([name, value.name, reader.result]); done(); };
+          reader.readAsDataURL(value);
+        }));
+      } else {
+        entries.push([name, null, value]);
+      }
+    }
+    Promise.all(reads).then(() => window.deskTestKeep(entries)).then(() => submit.call(form));
+  };
+})();
+"""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One entry of the form data the browser sent: a field's value, or a file's name and content."""
+
+    name: str
+    filename: str | None
+    value: str
+    content: bytes
+
+
+def keep_what_is_sent(page: Page) -> list[Sent]:
+    """From now on, what the page's form sends (filled in when the form is sent)."""
+    sent: list[Sent] = []
+
+    def keep(entries: list[list[str | None]]) -> None:
+        for name, filename, value in entries:
+            assert name is not None and value is not None
+            content = base64.b64decode(value.split(",", 1)[1]) if filename is not None else b""
+            sent.append(Sent(name, filename, value if filename is None else "", content))
+
+    page.expose_function("deskTestKeep", keep)
+    page.add_init_script(KEEP_WHAT_IS_SENT)
+    return sent
+
+
+def make_documents(folder: Path) -> dict[str, Path]:
+    """A minimal valid PDF (the KvK extract), the identity document as a PNG, and a selfie as a JPEG."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]  # fmt: skip
+    pdf = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    card = Image.new("RGB", CARD_SIZE, (230, 230, 220))
+    draw = ImageDraw.Draw(card)
+    draw.rectangle(BSN_FIELD, fill=(0, 0, 255))
+    draw.rectangle(NUMBER_LINE, fill=(0, 200, 0))
+    selfie = Image.new("RGB", (480, 640), (200, 150, 120))
+    paths = {"kvk": folder / "kvk-extract.pdf", "id": folder / ORIGINAL_NAME, "selfie": folder / "selfie.jpg"}
+    paths["kvk"].write_bytes(pdf)
+    card.save(paths["id"], "PNG")
+    selfie.save(paths["selfie"], "JPEG")
+    return paths
+
+
+def blacked_out(png: bytes, area: tuple[int, int, int, int], margin: int = 4) -> bool:
+    """Whether every pixel of ``area`` (left, top, right, bottom; ``margin`` in from its edges) is black."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    left, top, right, bottom = area
+    inside = image.crop((left + margin, top + margin, right - margin, bottom - margin))
+    return inside.getextrema() == ((0, 0), (0, 0), (0, 0))
+
+
+def drag_over(page: Page, area: tuple[int, int, int, int], slack: int = 12) -> None:
+    """Drag across ``area`` of the picture on the canvas (image pixels, a little beyond each edge)."""
+    canvas = page.locator("#id-document-canvas")
+    canvas.scroll_into_view_if_needed()
+    shown = canvas.bounding_box()
+    assert shown is not None
+    scale_x, scale_y = shown["width"] / CARD_SIZE[0], shown["height"] / CARD_SIZE[1]
+    left, top, right, bottom = area
+    page.mouse.move(shown["x"] + max(0, left - slack) * scale_x, shown["y"] + max(0, top - slack) * scale_y)
+    page.mouse.down()
+    page.mouse.move(
+        shown["x"] + min(CARD_SIZE[0], right + slack) * scale_x,
+        shown["y"] + min(CARD_SIZE[1], bottom + slack) * scale_y,
+        steps=8,
+    )
+    page.mouse.up()
+
+
+def shoot(page: Page, test_output: Path, name: str) -> None:
+    folder = test_output / "browser"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=folder / f"{name}.png", full_page=True)
+
+
+def open_request_page(page: Page, sidecar_url: str, language: str = "en") -> None:
+    """The request page; skips the test when the stack runs without the desk (its intake not configured)."""
+    response = page.goto(f"{sidecar_url}/desk/request?realm={REALM}&lang={language}")
+    assert response is not None
+    if response.status == 503:
+        pytest.skip("the recovery desk is off on this stack (no intake configured): its page says so")
+    assert response.status == 200
+
+
+def file_a_request(page: Page, documents: dict[str, Path], test_output: Path) -> tuple[str, list[Sent]]:
+    """Fill in the open request page, mask the copy, send it; the case number shown and what was sent."""
+    sent = keep_what_is_sent(page)
+    page.reload()  # the instrumentation is in place from this load on
+    assert page.locator("#realm").input_value() == REALM
+    for selector, value in FIELDS.items():
+        page.locator(selector).fill(value)
+    page.locator("#kvk_extract").set_input_files(documents["kvk"])
+    page.locator("#selfie").set_input_files(documents["selfie"])
+    page.locator("#id-document-picker").set_input_files(documents["id"])
+    page.locator("#id-document-editor").wait_for()
+    shoot(page, test_output, "desk-01-form-with-copy")
+
+    page.locator("#send-request").click()  # nothing blacked out yet: the page asks for it, nothing is sent
+    assert page.locator("#id-document-status").is_visible()
+    assert sent == []
+
+    drag_over(page, BSN_FIELD)
+    drag_over(page, NUMBER_LINE)
+    assert page.locator("#mask-undo").is_enabled()
+    shoot(page, test_output, "desk-02-masked")
+    page.locator("#send-request").click()
+    page.locator("#case-number").wait_for()
+    shoot(page, test_output, "desk-03-filed")
+    return page.locator("#case-number").inner_text().strip(), sent
+
+
+def test_the_sign_in_pages_link_to_the_desk(page: Page, keycloak, sidecar, new_employee, test_output):
+    page.goto(DemoClient(keycloak).authorization_url())
+    link = page.locator("#mfa-recovery-desk-link")
+    assert link.inner_text().strip() == "Administrator and lost your MFA?"
+    assert link.get_attribute("href") == f"{sidecar.url}/desk/request?realm={REALM}&lang=en"
+    shoot(page, test_output, "desk-00-sign-in-link")
+
+    employee = new_employee()
+    page.locator("#username").fill(employee.username)
+    page.locator("#password").fill(employee.password)
+    page.locator("#kc-login").click()
+    page.locator("#mfa-recovery-link").wait_for()
+    link = page.locator("#mfa-recovery-desk-link")
+    assert link.get_attribute("href") == f"{sidecar.url}/desk/request?realm={REALM}&lang=en"
+    shoot(page, test_output, "desk-00-otp-link")
+    link.click()
+    page.wait_for_url(f"{sidecar.url}/desk/request**")
+    assert page.locator("h1").count() == 1  # the request form, or the page saying the desk is closed
+
+
+def test_the_dutch_sign_in_page_links_to_the_dutch_desk(page: Page, keycloak, sidecar):
+    page.goto(DemoClient(keycloak, ui_locales="nl").authorization_url())
+    link = page.locator("#mfa-recovery-desk-link")
+    assert link.inner_text().strip() == "Beheerder en je MFA kwijt?"
+    assert link.get_attribute("href") == f"{sidecar.url}/desk/request?realm={REALM}&lang=nl"
+
+
+def test_file_a_request_with_a_masked_copy(page: Page, sidecar, test_output, tmp_path):
+    open_request_page(page, sidecar.url)
+    documents = make_documents(tmp_path)
+    case_number, sent = file_a_request(page, documents, test_output)
+    assert case_number
+
+    files = {entry.name: entry for entry in sent if entry.filename is not None}
+    assert set(files) == {"kvk_extract", "id_document", "selfie"}  # the picker of the original has no name
+    original = documents["id"].read_bytes()
+    assert all(entry.content != original and entry.filename != ORIGINAL_NAME for entry in sent)
+    copy = files["id_document"]
+    assert copy.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert Image.open(io.BytesIO(copy.content)).size == CARD_SIZE  # the picture's own resolution
+    assert blacked_out(copy.content, BSN_FIELD)
+    assert blacked_out(copy.content, NUMBER_LINE)
+    assert not blacked_out(copy.content, (600, 100, 1500, 800))  # the rest of the card is still there
+    assert files["kvk_extract"].content == documents["kvk"].read_bytes()
+    assert files["selfie"].content == documents["selfie"].read_bytes()

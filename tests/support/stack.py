@@ -17,8 +17,12 @@ from pathlib import Path
 
 import requests
 from keycloak import KeycloakAdmin
+from sqlalchemy import create_engine
 
 from mfa_recovery.bridge_auth.answers import new_private_key_pem
+from mfa_recovery.desk.intake import DocumentKind
+from mfa_recovery.desk.repository import SqlDeskRepository
+from mfa_recovery.desk.vault import DocumentVault, VaultFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -51,6 +55,7 @@ class StackConfig:
     admin_ui_client_secret: str
     bridge_url: str  # the bridge API, for Keycloak only
     bridge_port: int
+    desk_key: str  # the recovery desk's document key, fresh each run
 
     def keycloak_admin(self, realm: str) -> KeycloakAdmin:
         """Keycloak's admin API on ``realm``, as the master realm's bootstrap administrator."""
@@ -84,6 +89,7 @@ class StackConfig:
             MFA_RECOVERY_PUBLIC_URL=self.sidecar_url,
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
+            MFA_RECOVERY_DESK_KEY=self.desk_key,
             # Every test signs in from 127.0.0.1: the limits per source address would hold the whole run after a
             # few tests. They are proven by tests/unit/test_source_limits.py.
             MFA_RECOVERY_SOURCE_FAILURE_LIMIT="100000",
@@ -113,6 +119,7 @@ def load_config() -> StackConfig:
         admin_ui_client_secret=secrets.token_urlsafe(24),
         bridge_url=values["MFA_RECOVERY_BRIDGE_URL"],
         bridge_port=int(values["MFA_RECOVERY_BRIDGE_PORT"]),
+        desk_key=secrets.token_urlsafe(32),
     )
     write_new_answer_key(config.answer_key_file)
     return config
@@ -230,6 +237,20 @@ class SidecarProcess(SidecarServer):
     def database_url(self) -> str:
         """The sidecar's SQLite store (the default under its data directory)."""
         return f"sqlite:///{self.config.instance_dir / 'sidecar' / 'mfa-recovery.db'}"
+
+    def desk_document(self, case_number: str, kind: DocumentKind) -> bytes:
+        """A filed case's document as the desk keeps it, opened with this run's desk key."""
+        repository = SqlDeskRepository(create_engine(self.database_url))
+        case = repository.find_by_number(case_number)
+        assert case is not None, case_number
+        (document,) = [document for document in repository.documents(case.id) if document.kind is kind]
+        vault = DocumentVault(VaultFiles(self.config.instance_dir / "sidecar" / "desk"), self.config.desk_key)
+        return vault.open(case.id, document.id, kind, document.file_name)
+
+    def desk_files(self) -> list[Path]:
+        """The files in the desk's vault directory."""
+        folder = self.config.instance_dir / "sidecar" / "desk"
+        return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([self.executable, *args], env=self.environ, capture_output=True, text=True, timeout=60)

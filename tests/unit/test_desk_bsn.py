@@ -21,8 +21,7 @@ from mfa_recovery.desk.bsn import (
 )
 from mfa_recovery.desk.documents import check_document
 from mfa_recovery.desk.intake import DocumentKind, RequestRefused, Upload
-
-from .desk_files import VALID_BSN, identity_document, jpeg_with_gps
+from tests.support.desk_files import VALID_BSN, identity_document, jpeg_with_gps
 
 # --- the eleven-test -----------------------------------------------------------------------------------------------
 

@@ -29,8 +29,7 @@ from mfa_recovery.desk.documents import (
     check_documents,
 )
 from mfa_recovery.desk.intake import DocumentKind, RequestRefused, Upload
-
-from .desk_files import (
+from tests.support.desk_files import (
     CAMERA_MODEL,
     GPS_IFD,
     PAGE,

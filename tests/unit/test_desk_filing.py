@@ -34,9 +34,9 @@ from mfa_recovery.directory import DirectoryUser
 from mfa_recovery.notifications.outbox import DESK_REQUEST_FILED
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import desk_cases, desk_documents, notification_outbox
+from tests.support.desk_files import VALID_BSN, clean_objects, identity_document, pdf, recovery_request, uploads
 
 from .conftest import Wiring
-from .desk_files import VALID_BSN, clean_objects, identity_document, pdf, recovery_request, uploads
 from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
 from .support import DEV_ENV, PEPPER, REALM, USER_ID

@@ -19,9 +19,9 @@ from mfa_recovery.desk.repository import APPROVED, REJECTED, Case, SqlDeskReposi
 from mfa_recovery.desk.vault import VaultFiles
 from mfa_recovery.services import Services, build_services
 from mfa_recovery.store.tables import desk_documents
+from tests.support.desk_files import recovery_request
 
 from .conftest import Wiring
-from .desk_files import recovery_request
 from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
 from .support import DEV_ENV, EMPLOYEE, PEPPER

@@ -22,7 +22,7 @@ from tests.support.desk_files import (
     jpeg_with_gps,
     pdf,
 )
-from tests.support.employees import REALM
+from tests.support.employees import REALM, email_of
 from tests.support.soup import attribute
 
 PAGE = "/desk/request"
@@ -78,7 +78,7 @@ def test_the_answer_is_the_same_whether_or_not_the_account_exists(sidecar, new_e
     assert first != second
     assert known.text.replace(first, "<case>") == unknown.text.replace(second, "<case>")
 
-    mail = mail_sink.wait_for_subject(employee.email, "A recovery request was filed for your account")
+    mail = mail_sink.wait_for_subject(email_of(employee), "A recovery request was filed for your account")
     body = mail.get_body(("plain",))
     assert body is not None and first in body.get_content()
 

@@ -233,7 +233,8 @@ class DeskDecisions:
     # -- notes ---------------------------------------------------------------------------------------------------
 
     def add_note(self, call: AdminCall, case_number: str, text: Any) -> Note:
-        """A note on the case (what the call back found), audited with its text."""
+        """A note on the case (what the call back found). Audited without its text: the trail is kept for good and
+        a note may hold a phone number or what the requester said, which go with the case after its retention."""
         self.check_operator(call)
         note_text = _note(text)
         case = self._find(case_number)
@@ -252,7 +253,12 @@ class DeskDecisions:
                 subject=case.matched_user_id,
                 action=NOTE_ADDED,
                 outcome="added",
-                detail={**_case_detail(case), "note": note_text, "admin_id": call.administrator.subject},
+                detail={
+                    **_case_detail(case),
+                    "note_id": note.id,
+                    "length": len(note_text),
+                    "admin_id": call.administrator.subject,
+                },
                 ip=call.ip,
                 user_agent=call.user_agent,
             )

@@ -185,6 +185,7 @@ def _print_options(options: RealmOptions) -> None:
     click.echo(f"reenrol_otp_after_email_recovery: {true_false(options.reenrol_otp_after_email_recovery)}")
     attribute = options.supervisor_attribute or '"" (no supervisor lookup)'
     click.echo(f"supervisor_attribute: {attribute}")
+    click.echo(f"desk_four_eyes: {true_false(options.desk_four_eyes)}")
     if options.updated_at is None:
         click.echo("updated: never (defaults)")
     else:
@@ -218,6 +219,12 @@ def realm_options_show(ctx: CliContext, realm: str) -> None:
     metavar="NAME",
     help='User attribute with the supervisor\'s username or email address; "" switches the lookup off.',
 )
+@click.option(
+    "--desk-four-eyes",
+    type=click.Choice(("on", "off")),
+    default=None,
+    help="Recovery desk: an approval needs two different operators (on) or one (off).",
+)
 @click.pass_context
 def realm_options_set(
     click_context: click.Context,
@@ -227,6 +234,7 @@ def realm_options_set(
     warning_threshold: int | None,
     setup_prompt: str | None,
     supervisor_attribute: str | None,
+    desk_four_eyes: str | None,
     **switches: Any,
 ) -> None:
     """Change the realm's options; unnamed options keep their value. Every change is audited."""
@@ -241,10 +249,12 @@ def realm_options_set(
         "warning_threshold": warning_threshold,
         "setup_prompt": setup_prompt,
         "supervisor_attribute": supervisor_attribute,
+        "desk_four_eyes": None if desk_four_eyes is None else desk_four_eyes == "on",
     }
     if all(value is None for value in values.values()):
         fail("nothing to change: give at least one of --code-count, --warning-threshold, --setup-prompt, "
-             "--reenrol-otp, --email-method, --reenrol-otp-after-email, --supervisor-attribute")  # fmt: skip
+             "--reenrol-otp, --email-method, --reenrol-otp-after-email, --supervisor-attribute, "
+             "--desk-four-eyes")  # fmt: skip
     try:
         change = ctx.services().realm_options.update(realm, f"cli:{os_user()}", **values)
     except InvalidRealmOptions as exc:

@@ -11,7 +11,9 @@ from urllib.parse import SplitResult, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from . import plain_text
 from .bridge_auth.answers import load_private_key
+from .keycloak.realm_keys import is_realm_name
 
 PREFIX = "MFA_RECOVERY_"
 
@@ -261,6 +263,22 @@ def _smtp_login(environ: Mapping[str, str], smtp_host: str | None) -> tuple[str 
     return user, password
 
 
+def _operator_realm(environ: Mapping[str, str]) -> str:
+    """The realm whose role makes a recovery desk operator (default ``master``)."""
+    value = (environ.get(PREFIX + "DESK_OPERATOR_REALM") or "").strip() or "master"
+    if not is_realm_name(value):
+        raise ConfigError(f"{PREFIX}DESK_OPERATOR_REALM must be a realm name, got {value!r}")
+    return value
+
+
+def _operator_role(environ: Mapping[str, str]) -> str:
+    """The realm role that makes a recovery desk operator (default ``mfa-recovery-operator``)."""
+    value = (environ.get(PREFIX + "DESK_OPERATOR_ROLE") or "").strip() or "mfa-recovery-operator"
+    if len(value) > 255 or not plain_text.is_one_line(value):
+        raise ConfigError(f"{PREFIX}DESK_OPERATOR_ROLE must be one line of at most 255 characters")
+    return value
+
+
 def _names(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """A comma-separated list; unset or blank gives ``default``."""
     raw = environ.get(PREFIX + name) or ""
@@ -327,6 +345,10 @@ class Settings:
     desk_max_image_bytes: int = 10 * MIB
     desk_source_limit: int = 10
     desk_account_limit: int = 3
+    # Recovery desk operators: holders of the realm role ``desk_operator_role`` of ``desk_operator_realm``, calling
+    # with an access token that realm issued.
+    desk_operator_realm: str = "master"
+    desk_operator_role: str = "mfa-recovery-operator"
 
     @property
     def issuer_base_url(self) -> str:
@@ -415,6 +437,8 @@ class Settings:
             ),
             desk_source_limit=problems.check(lambda: _int(environ, "DESK_SOURCE_LIMIT", 10, 1, 100000), 10),
             desk_account_limit=problems.check(lambda: _int(environ, "DESK_ACCOUNT_LIMIT", 3, 1, 1000), 3),
+            desk_operator_realm=problems.check(lambda: _operator_realm(environ), "master"),
+            desk_operator_role=problems.check(lambda: _operator_role(environ), "mfa-recovery-operator"),
         )
         if settings.audit_key and settings.audit_key == settings.code_pepper:
             problems.lines.append(

@@ -33,6 +33,7 @@ from .bridge_auth.repository import SqlUsedTokenRepository
 from .bridge_auth.tokens import BridgeTokenVerifier
 from .config import Settings
 from .desk.bsn import BsnReader, legible_bsns
+from .desk.decisions import DeskDecisions
 from .desk.documents import DocumentLimits
 from .desk.filing import SOURCE_WINDOW_SECONDS, DeskFiling, DeskLimits
 from .desk.intake import DeskIntake
@@ -113,6 +114,8 @@ class Services:
     # Recovery desk: the purge of what it no longer needs (works with the desk off too); the intake, None while the
     # desk is off (production without MFA_RECOVERY_DESK_KEY; docs/desk.md)
     desk_purge: DeskPurge
+    # The operators' side of the desk (admin API ``/admin/v1/desk/``)
+    desk_decisions: DeskDecisions
     desk_intake: DeskIntake | None = None
 
     def notification_sender(
@@ -192,6 +195,28 @@ def build_services(
     policy = Policy(admin_keycloak, SqlPolicySnapshotRepository(engine), audit, clock)
     realm_keys = realm_keys or RealmKeyCache(settings.keycloak_url)
     replay_guard = StoreReplayGuard(SqlUsedTokenRepository(engine), clock)
+    mfa_actions = MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock)
+    desk_purge = DeskPurge(
+        SqlDeskRepository(engine),
+        VaultFiles(settings.desk_dir),
+        audit,
+        clock,
+        retention_days=settings.desk_retention_days,
+    )
+    desk_decisions = DeskDecisions(
+        SqlDeskRepository(engine),
+        DocumentVault(VaultFiles(settings.desk_dir), settings.desk_key) if settings.desk_key else None,
+        desk_purge,
+        admin_keycloak,
+        mfa_actions,
+        realm_options.get,
+        directory,
+        outbox,
+        audit,
+        clock,
+        operator_realm=settings.desk_operator_realm,
+        operator_role=settings.desk_operator_role,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -218,16 +243,11 @@ def build_services(
         admin_tokens=admin_tokens or admin_token_verifier(settings, realm_keys),
         admin_keycloak=admin_keycloak,
         employees=Employees(admin_keycloak, backup_codes, email_store, audit, clock),
-        mfa_actions=MfaActions(admin_keycloak, policy, backup_codes, email_store, outbox, audit, clock),
+        mfa_actions=mfa_actions,
         policy=policy,
         audit_trail=AuditTrail(admin_keycloak, audit),
-        desk_purge=DeskPurge(
-            SqlDeskRepository(engine),
-            VaultFiles(settings.desk_dir),
-            audit,
-            clock,
-            retention_days=settings.desk_retention_days,
-        ),
+        desk_purge=desk_purge,
+        desk_decisions=desk_decisions,
         desk_intake=desk_intake(settings, engine, directory, audit, outbox, clock, failure_counts, read_bsns),
     )
 

@@ -96,7 +96,9 @@ def send(case, sidecar, target, checks):
     case.validate_response(response, checks=checks, headers=target["headers"])
 
 
-positive = described(GenerationMode.POSITIVE)
+# The recovery desk's operations (``/desk/``) answer a realm administrator 403 whatever is sent: they need an
+# operator's token and filed cases, which this run does not make.
+positive = described(GenerationMode.POSITIVE).exclude(path_regex="/desk/")
 negative = described(GenerationMode.NEGATIVE).include(path_regex="/realms/")  # the description takes no input
 
 

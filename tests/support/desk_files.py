@@ -4,14 +4,20 @@ a compressed object stream), images with metadata, and an identity document show
 from __future__ import annotations
 
 import io
+import secrets
 import struct
 import zlib
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from mfa_recovery.desk.case_numbers import new_case_number
 from mfa_recovery.desk.intake import DocumentKind, RecoveryRequest, Upload
+from mfa_recovery.desk.repository import MATCHED, NO_MATCH, Case, NewCase, NewDocument, SqlDeskRepository
+from mfa_recovery.desk.vault import DocumentVault, VaultFiles
+from mfa_recovery.services import Services
 
 # --- PDFs ----------------------------------------------------------------------------------------------------------
 
@@ -179,3 +185,49 @@ def recovery_request(**changes: object) -> RecoveryRequest:
     }
     values.update(changes)
     return RecoveryRequest(**values)  # type: ignore[arg-type]
+
+
+def file_case(
+    services: Services,
+    *,
+    realm: str = "acme",
+    account: str = "jdoe",
+    matched_user_id: str | None = None,
+    created_at: datetime | None = None,
+) -> Case:
+    """A case as the intake files it (its three documents sealed in the vault), without the intake's checks and
+    OCR: for the operators' side."""
+    assert services.settings.desk_key is not None
+    vault = DocumentVault(VaultFiles(services.settings.desk_dir), services.settings.desk_key)
+    case_id = secrets.token_hex(16)
+    contents = {
+        DocumentKind.KVK_EXTRACT: ("application/pdf", clean_pdf()),
+        DocumentKind.ID_DOCUMENT: ("image/jpeg", b"\xff\xd8 id document \xff\xd9"),
+        DocumentKind.SELFIE: ("image/jpeg", b"\xff\xd8 selfie \xff\xd9"),
+    }
+    documents = []
+    for kind, (media_type, content) in contents.items():
+        document_id = secrets.token_hex(16)
+        name = vault.seal(case_id, document_id, kind, content)
+        documents.append(NewDocument(document_id, kind, media_type, len(content), name))
+    case = NewCase(
+        id=case_id,
+        case_number=new_case_number(),
+        realm=realm,
+        account=account,
+        organisation="Acme B.V.",
+        phone="+31 20 123 4567",
+        kvk_number="12345678",
+        language="en",
+        ip="198.51.100.7",
+        user_agent="Mozilla/5.0 (Desk test)",
+        created_at=created_at or services.clock(),
+        ocr_checked=True,
+        account_lookup=MATCHED if matched_user_id else NO_MATCH,
+        matched_user_id=matched_user_id,
+    )
+    repository = SqlDeskRepository(services.engine)
+    repository.add(case, documents)
+    stored = repository.get(case_id)
+    assert stored is not None
+    return stored

@@ -113,6 +113,13 @@ def test_saving_the_recovery_options(ui: UiHarness) -> None:
     assert (options.supervisor_attribute, options.updated_by) == ("manager", "admin:acme/admin")
     html = ui.page(SETTINGS)
     assert "The recovery options are saved." in html and 'value="12"' in element(html, "code_count")
+    assert not options.desk_four_eyes and "checked" not in element(html, "desk_four_eyes")
+
+
+def test_switching_the_desks_four_eyes(ui: UiHarness) -> None:
+    assert ui.post_form(SETTINGS, "options-form", {**OPTIONS, "desk_four_eyes": "on"}).status_code == 303
+    assert ui.services.realm_options.get(REALM).desk_four_eyes
+    assert "checked" in element(ui.page(SETTINGS), "desk_four_eyes")
 
 
 @pytest.mark.parametrize(

@@ -433,7 +433,7 @@ def test_migration_chains_the_rows_that_predate_it(tmp_path: Path, tick: FakeClo
         engine.dispose()
 
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0007_recovery_desk",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008_desk_decisions",)]
         columns = {row[1]: row for row in conn.execute("PRAGMA table_info(policy_snapshots)")}
         assert set(columns) == {"realm", "taken_at", "taken_by", "snapshot"}
         assert columns["realm"][5] == 1  # primary key

@@ -30,7 +30,7 @@ def test_upgrade_creates_schema_and_parent_directory(tmp_path: Path) -> None:
         "backup_emails",
         "email_challenges",
     } <= tables
-    assert version == [("0007_recovery_desk",)]
+    assert version == [("0008_desk_decisions",)]
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_upgrade_from_0002_keeps_the_data_and_adds_the_defaults(tmp_path: Path) 
         )
     migrate.upgrade(url)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0007_recovery_desk",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008_desk_decisions",)]
     engine = make_engine(url)
     try:
         options = SqlRealmOptionsRepository(engine).find("acme")

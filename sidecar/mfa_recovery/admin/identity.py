@@ -32,6 +32,10 @@ class Administrator:
     username: str
     realm: str
     token: str = field(repr=False)
+    # The token's realm roles (``realm_access.roles``, present while the realm's ``roles`` client scope is the
+    # token's) and its ``email``: who is a recovery desk operator, and whose own case a desk case is.
+    realm_roles: frozenset[str] = frozenset()
+    email: str | None = None
 
     @property
     def actor(self) -> str:

@@ -77,8 +77,7 @@ class MfaActions:
             keycloak.user(realm, user_id)  # 404 or 403 before anything else
             if self._policy.is_forced(realm):
                 raise MfaForced("MFA is forced for every user of this realm; stop forcing it first")
-            _delete_credentials(keycloak, realm, user_id, OTP_CREDENTIAL, detail, "removed")
-            added = enrol_again and keycloak.add_required_action(realm, user_id, CONFIGURE_TOTP)
+            added = remove_otp(keycloak, realm, user_id, detail, enrol_again=enrol_again)
         changed = detail["removed"] > 0 or added
         call.record(self._audit, realm, user_id, DISABLE_MFA, SUCCEEDED if changed else UNCHANGED, detail)
         if detail["removed"]:
@@ -97,9 +96,7 @@ class MfaActions:
         that shows them in the account console."""
         detail: dict[str, Any] = {"reason": inputs.reason(reason, required=False), "revoked": 0, "markers_removed": 0}
         with call.audited(self._audit, realm, user_id, REVOKE_BACKUP_CODES, detail):
-            keycloak = self._may_manage(call, realm, user_id)
-            detail["revoked"] = self._backup_codes.revoke(realm, user_id)
-            _delete_credentials(keycloak, realm, user_id, BACKUP_CODES_CREDENTIAL, detail, "markers_removed")
+            self._revoke_codes(self._may_manage(call, realm, user_id), realm, user_id, detail)
         changed = detail["revoked"] > 0 or detail["markers_removed"] > 0
         call.record(self._audit, realm, user_id, REVOKE_BACKUP_CODES, SUCCEEDED if changed else UNCHANGED, detail)
         return RevokedBackupCodes(detail["revoked"], detail["markers_removed"])
@@ -117,6 +114,26 @@ class MfaActions:
         call.record(self._audit, realm, user_id, REMOVE_BACKUP_EMAIL, SUCCEEDED if changed else UNCHANGED, detail)
         return RemovedBackupEmail(removed.address is not None, hint, removed.codes_ended)
 
+    def reset_for_enrolment(self, keycloak: KeycloakApi, realm: str, user_id: str, detail: dict[str, Any]) -> None:
+        """Remove every second factor of the user and make them enrol again at the next sign-in: the OTP
+        credentials (``CONFIGURE_TOTP`` added), the backup codes with their marker, and the backup address. Also
+        while the realm forces MFA: enrolment is what forcing demands. ``keycloak`` must be the caller's own, and
+        Keycloak must have said that they may manage the user (:func:`may_manage`) before this is called, because
+        the sidecar's own data changes here too. ``detail`` counts each step as it goes (``removed``, ``revoked``,
+        ``markers_removed``, ``backup_email_removed``, ``codes_ended``, ``required_action_added``)."""
+        detail.setdefault("removed", 0)
+        detail.setdefault("revoked", 0)
+        detail.setdefault("markers_removed", 0)
+        detail["required_action_added"] = remove_otp(keycloak, realm, user_id, detail, enrol_again=True)
+        self._revoke_codes(keycloak, realm, user_id, detail)
+        removed = self._backup_emails.remove(realm, user_id, self._clock())
+        detail["backup_email_removed"] = removed.address is not None
+        detail["codes_ended"] = removed.codes_ended
+
+    def _revoke_codes(self, keycloak: KeycloakApi, realm: str, user_id: str, detail: dict[str, Any]) -> None:
+        detail["revoked"] = self._backup_codes.revoke(realm, user_id)
+        _delete_credentials(keycloak, realm, user_id, BACKUP_CODES_CREDENTIAL, detail, "markers_removed")
+
     def _may_manage(self, call: AdminCall, realm: str, user_id: str) -> KeycloakApi:
         """Keycloak for the administrator, once it said (``access.manage`` of the user) that they may manage the
         user: the answer Keycloak gives its own console."""
@@ -124,6 +141,13 @@ class MfaActions:
         if not may_manage(keycloak.user(realm, user_id)):
             raise Forbidden("Keycloak does not let your account manage this user")
         return keycloak
+
+
+def remove_otp(keycloak: KeycloakApi, realm: str, user_id: str, detail: dict[str, Any], *, enrol_again: bool) -> bool:
+    """Delete the user's OTP credentials (counted in ``detail["removed"]``); with ``enrol_again`` add
+    ``CONFIGURE_TOTP``. True when the required action was added."""
+    _delete_credentials(keycloak, realm, user_id, OTP_CREDENTIAL, detail, "removed")
+    return enrol_again and keycloak.add_required_action(realm, user_id, CONFIGURE_TOTP)
 
 
 def _delete_credentials(

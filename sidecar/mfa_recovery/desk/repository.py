@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 
-from ..store.tables import desk_cases, desk_documents
+from ..store.tables import desk_approvals, desk_cases, desk_documents, desk_notes
 from ..store.transactions import Transaction, joined
 from .intake import DocumentKind
 
@@ -87,6 +87,29 @@ class CaseDocument:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A first approval of a case in a realm with four-eyes: which operator approved resetting which user."""
+
+    case_id: str
+    operator_id: str  # the operator's Keycloak user id
+    operator: str  # as the audit trail names them
+    user_id: str
+    reason: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """An operator's note on a case."""
+
+    id: str
+    case_id: str
+    operator: str
+    text: str
+    created_at: datetime
+
+
 class DeskRepository(Protocol):
     """The desk's cases and their documents. Each method is one transaction of its own, unless ``within`` names an
     open one it joins."""
@@ -120,6 +143,20 @@ class DeskRepository(Protocol):
     ) -> bool:
         """Record the decision (``APPROVED`` or ``REJECTED``) on an open case; False when the case is not open
         (decided already, or gone): of two concurrent decisions one counts."""
+
+    def open_cases(self) -> list[Case]:
+        """The cases still open, oldest first."""
+
+    def add_approval(self, approval: Approval, within: Transaction | None = None) -> bool:
+        """Record a first approval; False when this operator approved the case already."""
+
+    def approvals(self, case_id: str, within: Transaction | None = None) -> list[Approval]:
+        """The case's recorded approvals, oldest first."""
+
+    def add_note(self, note: Note, within: Transaction | None = None) -> None: ...
+
+    def notes(self, case_id: str) -> list[Note]:
+        """The case's notes, oldest first."""
 
     def decided_with_documents(self) -> list[Case]:
         """Decided cases whose documents have not been deleted yet, oldest decision first."""
@@ -243,6 +280,73 @@ class SqlDeskRepository:
         with joined(self._engine, within) as conn:
             return conn.execute(statement).rowcount == 1
 
+    def open_cases(self) -> list[Case]:
+        query = select(desk_cases).where(desk_cases.c.status == OPEN).order_by(desk_cases.c.created_at, desk_cases.c.id)
+        with self._engine.connect() as conn:
+            return [_case(row._mapping) for row in conn.execute(query)]
+
+    def add_approval(self, approval: Approval, within: Transaction | None = None) -> bool:
+        taken = select(desk_approvals.c.case_id).where(
+            desk_approvals.c.case_id == approval.case_id, desk_approvals.c.operator_id == approval.operator_id
+        )
+        with joined(self._engine, within) as conn:
+            if conn.execute(taken).first() is not None:
+                return False
+            conn.execute(
+                insert(desk_approvals).values(
+                    case_id=approval.case_id,
+                    operator_id=approval.operator_id,
+                    operator=approval.operator,
+                    user_id=approval.user_id,
+                    reason=approval.reason,
+                    approved_at=approval.approved_at,
+                )
+            )
+            return True
+
+    def approvals(self, case_id: str, within: Transaction | None = None) -> list[Approval]:
+        query = (
+            select(desk_approvals)
+            .where(desk_approvals.c.case_id == case_id)
+            .order_by(desk_approvals.c.approved_at, desk_approvals.c.operator_id)
+        )
+        with joined(self._engine, within) as conn:
+            rows = [row._mapping for row in conn.execute(query)]
+        return [
+            Approval(
+                case_id=row["case_id"],
+                operator_id=row["operator_id"],
+                operator=row["operator"],
+                user_id=row["user_id"],
+                reason=row["reason"],
+                approved_at=_utc(row["approved_at"]),
+            )
+            for row in rows
+        ]
+
+    def add_note(self, note: Note, within: Transaction | None = None) -> None:
+        with joined(self._engine, within) as conn:
+            conn.execute(
+                insert(desk_notes).values(
+                    id=note.id, case_id=note.case_id, operator=note.operator, text=note.text, created_at=note.created_at
+                )
+            )
+
+    def notes(self, case_id: str) -> list[Note]:
+        query = select(desk_notes).where(desk_notes.c.case_id == case_id).order_by(desk_notes.c.created_at)
+        with self._engine.connect() as conn:
+            rows = [row._mapping for row in conn.execute(query)]
+        return [
+            Note(
+                id=row["id"],
+                case_id=row["case_id"],
+                operator=row["operator"],
+                text=row["text"],
+                created_at=_utc(row["created_at"]),
+            )
+            for row in rows
+        ]
+
     def decided_with_documents(self) -> list[Case]:
         query = (
             select(desk_cases)
@@ -270,6 +374,8 @@ class SqlDeskRepository:
     def delete_case(self, case_id: str, within: Transaction | None = None) -> bool:
         with joined(self._engine, within) as conn:
             conn.execute(delete(desk_documents).where(desk_documents.c.case_id == case_id))
+            conn.execute(delete(desk_approvals).where(desk_approvals.c.case_id == case_id))
+            conn.execute(delete(desk_notes).where(desk_notes.c.case_id == case_id))
             return conn.execute(delete(desk_cases).where(desk_cases.c.id == case_id)).rowcount == 1
 
     def file_names(self) -> set[str]:

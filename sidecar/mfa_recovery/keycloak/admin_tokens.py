@@ -23,6 +23,7 @@ from .realm_keys import (
     RealmKeyCache,
     UnusableKey,
     fetch_jwks,
+    is_realm_name,
 )
 
 LEEWAY_SECONDS = 10
@@ -53,6 +54,19 @@ class AdminTokenVerifier:
 
     def jwks_url(self, realm: str) -> str:
         return self._keys.jwks_url(realm)
+
+    def issuer_realm(self, token: str) -> str | None:
+        """The realm named by the (unverified) token's ``iss``, when it is one of this Keycloak's realms' issuer
+        form; only to choose which realm's keys :meth:`verify` checks it with."""
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            return None
+        prefix = f"{self._public_url}/realms/"
+        if not isinstance(issuer, str) or not issuer.startswith(prefix):
+            return None
+        realm = issuer[len(prefix) :]
+        return realm if is_realm_name(realm) else None
 
     def verify(self, token: str, realm: str) -> Administrator:
         """The administrator holding ``token``. Raises :class:`InvalidToken` (which check failed is in its
@@ -114,9 +128,21 @@ class AdminTokenVerifier:
                 "the token names no user (a lightweight access token?): use a client that issues full access tokens"
             )
         username = claims.get("preferred_username")
+        email = claims.get("email")
         return Administrator(
             subject=subject,
             username=username if isinstance(username, str) and username else subject,
             realm=issuer_realm,
             token=token,
+            realm_roles=_realm_roles(claims),
+            email=email if isinstance(email, str) and email else None,
         )
+
+
+def _realm_roles(claims: Mapping[str, Any]) -> frozenset[str]:
+    """``realm_access.roles`` of the token: the realm roles of its user (composites expanded by Keycloak)."""
+    access = claims.get("realm_access")
+    roles = access.get("roles") if isinstance(access, dict) else None
+    if not isinstance(roles, list):
+        return frozenset()
+    return frozenset(role for role in roles if isinstance(role, str))

@@ -48,6 +48,14 @@ class KeycloakApi(Protocol):
     def add_required_action(self, realm: str, user_id: str, action: str) -> bool:
         """Add ``action`` to the user's required actions; False when it was there already."""
 
+    def client_uuid(self, realm: str, client_id: str) -> str | None:
+        """The id of the realm's client named ``client_id`` (such as ``realm-management``); None when there is none."""
+
+    def client_role_users(
+        self, realm: str, client_uuid: str, role: str, first: int, max_results: int
+    ) -> list[Representation]:
+        """A page of the users holding the client's role directly (Keycloak's ``…/roles/{role}/users``)."""
+
     def probe_events(self, realm: str) -> None:
         """Returns when the caller may read the realm's events; raises :class:`Forbidden` otherwise."""
 
@@ -125,6 +133,20 @@ class KeycloakRest:
         changed["requiredActions"] = [*actions, action]
         self._call("PUT", realm, f"/users/{_segment(user_id)}", json=changed)
         return True
+
+    # -- clients and their roles --------------------------------------------------------------------------------
+
+    def client_uuid(self, realm: str, client_id: str) -> str | None:
+        found = _list(self._call("GET", realm, "/clients", params={"clientId": client_id, "search": "false"}))
+        ids = [client.get("id") for client in found if client.get("clientId") == client_id]
+        return ids[0] if ids and isinstance(ids[0], str) else None
+
+    def client_role_users(
+        self, realm: str, client_uuid: str, role: str, first: int, max_results: int
+    ) -> list[Representation]:
+        params = {"first": first, "max": max_results, "briefRepresentation": "true"}
+        path = f"/clients/{_segment(client_uuid)}/roles/{_segment(role)}/users"
+        return _list(self._call("GET", realm, path, params=params))
 
     # -- realm -------------------------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ BACKUP_CODES_ACTIVATED = "backup_codes_activated"  # a new set replaced the old 
 SUPERVISOR_NOTICE = "supervisor_notice"
 MFA_DISABLED = "mfa_disabled"  # an administrator switched off the user's MFA (detail: enrol_again)
 DESK_REQUEST_FILED = "desk_request_filed"  # a recovery request at the desk names the account (detail: case_number)
+DESK_APPROVED = "desk_approved"  # an operator approved the case: MFA reset (detail: case_number)
+DESK_REJECTED = "desk_rejected"  # an operator rejected the case (detail: case_number, reason)
 
 MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 30

@@ -19,6 +19,7 @@ from .mailer import DELIVERY_ERRORS, Mailer, describe
 from .mails.backup_code_signin import backup_code_signin
 from .mails.backup_codes_activated import backup_codes_activated
 from .mails.backup_email_changed import backup_email_changed
+from .mails.desk_decided import desk_approved, desk_rejected
 from .mails.desk_request_filed import desk_request_filed
 from .mails.email_code_signin import email_code_signin
 from .mails.layout import Mail, Occurrence
@@ -28,6 +29,8 @@ from .outbox import (
     BACKUP_CODE_SIGNIN,
     BACKUP_CODES_ACTIVATED,
     BACKUP_EMAIL_CHANGED,
+    DESK_APPROVED,
+    DESK_REJECTED,
     DESK_REQUEST_FILED,
     EMAIL_CODE_SIGNIN,
     MAX_ATTEMPTS,
@@ -79,6 +82,8 @@ class NotificationSender:
             SUPERVISOR_NOTICE: _supervisor_notice,
             MFA_DISABLED: _mfa_disabled,
             DESK_REQUEST_FILED: _desk_request_filed,
+            DESK_APPROVED: _desk_approved,
+            DESK_REJECTED: _desk_rejected,
         }
 
     def run_once(self, limit: int = BATCH_SIZE) -> SendReport:
@@ -251,6 +256,32 @@ def _desk_request_filed(notification: Notification, contact: UserContact) -> Mai
         first_name=contact.first_name,
         event=_occurrence(notification),
         case_number=case_number,
+    )
+
+
+def _case_number(notification: Notification) -> str:
+    case_number = _text(notification, "case_number")
+    if case_number is None:
+        raise PermanentFailure("no case number in the notice")
+    return case_number
+
+
+def _desk_approved(notification: Notification, contact: UserContact) -> Mail:
+    return desk_approved(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        case_number=_case_number(notification),
+    )
+
+
+def _desk_rejected(notification: Notification, contact: UserContact) -> Mail:
+    return desk_rejected(
+        locale=_user_locale(notification, contact),
+        first_name=contact.first_name,
+        event=_occurrence(notification),
+        case_number=_case_number(notification),
+        reason=_text(notification, "reason") or "",
     )
 
 

@@ -32,6 +32,7 @@ class RealmOptions:
     email_method_enabled: bool = True  # sign-in with a code sent to a verified backup email address
     reenrol_otp_after_email_recovery: bool = True
     supervisor_attribute: str = DEFAULT_SUPERVISOR_ATTRIBUTE  # "" = no supervisor lookup
+    desk_four_eyes: bool = False  # a recovery desk approval needs two different operators
     updated_at: datetime | None = None  # None: defaults, the realm has no saved options
     updated_by: str | None = None
 
@@ -53,7 +54,12 @@ class RealmOptions:
             raise InvalidRealmOptions(
                 f"setup prompt must be one of {', '.join(SETUP_PROMPTS)}, got {self.setup_prompt!r}"
             )
-        for name in ("reenrol_otp_after_recovery", "email_method_enabled", "reenrol_otp_after_email_recovery"):
+        for name in (
+            "reenrol_otp_after_recovery",
+            "email_method_enabled",
+            "reenrol_otp_after_email_recovery",
+            "desk_four_eyes",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidRealmOptions(f"{name.replace('_', ' ')} must be true or false")
         attribute = self.supervisor_attribute
@@ -77,4 +83,5 @@ class RealmOptions:
             "email_method_enabled": self.email_method_enabled,
             "reenrol_otp_after_email_recovery": self.reenrol_otp_after_email_recovery,
             "supervisor_attribute": self.supervisor_attribute,
+            "desk_four_eyes": self.desk_four_eyes,
         }

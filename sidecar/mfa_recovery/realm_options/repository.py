@@ -41,6 +41,7 @@ class SqlRealmOptionsRepository:
             email_method_enabled=bool(row.email_method_enabled),
             reenrol_otp_after_email_recovery=bool(row.reenrol_otp_after_email_recovery),
             supervisor_attribute=row.supervisor_attribute,
+            desk_four_eyes=bool(row.desk_four_eyes),
             updated_at=row.updated_at,
             updated_by=row.updated_by,
         )

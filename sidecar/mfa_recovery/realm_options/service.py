@@ -55,6 +55,7 @@ class RealmOptionsService:
         email_method_enabled: bool | None = None,
         reenrol_otp_after_email_recovery: bool | None = None,
         supervisor_attribute: str | None = None,
+        desk_four_eyes: bool | None = None,
     ) -> Change:
         """Apply the given changes (None = keep). Raises ``InvalidRealmOptions``; nothing is saved then."""
         before = self.get(realm)
@@ -66,6 +67,7 @@ class RealmOptionsService:
             email_method_enabled=email_method_enabled,
             reenrol_otp_after_email_recovery=reenrol_otp_after_email_recovery,
             supervisor_attribute=supervisor_attribute,
+            desk_four_eyes=desk_four_eyes,
         )
         after = replace(after, updated_at=self._clock(), updated_by=actor)
         self._repository.save(after)

@@ -58,6 +58,7 @@ realm_options = Table(
     Column("email_method_enabled", Boolean, nullable=False, server_default=true()),
     Column("reenrol_otp_after_email_recovery", Boolean, nullable=False, server_default=true()),
     Column("supervisor_attribute", String(64), nullable=False, server_default="supervisor"),
+    Column("desk_four_eyes", Boolean, nullable=False, server_default=false()),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(255), nullable=False),
     CheckConstraint("code_count BETWEEN 5 AND 20", name="ck_realm_options_code_count"),
@@ -242,4 +243,30 @@ desk_documents = Table(
     UniqueConstraint("case_id", "kind", name="uq_desk_documents_case_kind"),
     UniqueConstraint("file_name", name="uq_desk_documents_file_name"),
     CheckConstraint("kind IN ('kvk_extract', 'id_document', 'selfie')", name="ck_desk_documents_kind"),
+)
+
+# First approvals of open desk cases in realms with four-eyes: which operator approved resetting which user, so a
+# second, different operator's approval of the same user can carry the case out.
+desk_approvals = Table(
+    "desk_approvals",
+    metadata,
+    Column("case_id", String(32), ForeignKey("desk_cases.id", name="fk_desk_approvals_case"), nullable=False),
+    Column("operator_id", String(255), nullable=False),
+    Column("operator", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("case_id", "operator_id", name="pk_desk_approvals"),
+)
+
+# Operators' notes on a desk case (what the call back found), kept with the case and deleted with it.
+desk_notes = Table(
+    "desk_notes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), ForeignKey("desk_cases.id", name="fk_desk_notes_case"), nullable=False),
+    Column("operator", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_desk_notes_case", "case_id", "created_at"),
 )

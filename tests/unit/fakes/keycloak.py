@@ -247,6 +247,8 @@ class FakeKeycloak:
     grants: dict[str, frozenset[str]] = field(default_factory=lambda: {"admin": EVERYTHING})
     down: bool = False
     calls: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    # realm-management's roles held directly: role name -> user ids
+    role_holders: dict[str, list[str]] = field(default_factory=dict)
 
     def add_user(self, user_id: str, username: str, *, otp: bool = True, **fields: Any) -> Representation:
         self.users[user_id] = user_rep(user_id, username, totp=otp, **fields)
@@ -324,6 +326,17 @@ class FakeSession:
             return False
         actions.append(action)
         return True
+
+    def client_uuid(self, realm: str, client_id: str) -> str | None:
+        self._ask("client_uuid", VIEW_USERS, client_id)
+        return "rm-client" if client_id == "realm-management" else None
+
+    def client_role_users(
+        self, realm: str, client_uuid: str, role: str, first: int, max_results: int
+    ) -> list[Representation]:
+        self._ask("client_role_users", VIEW_USERS, client_uuid, role, first, max_results)
+        holders = [self._user(user_id) for user_id in self.keycloak.role_holders.get(role, [])]
+        return copy.deepcopy(holders[first : first + max_results])
 
     def probe_events(self, realm: str) -> None:
         self._ask("probe_events", VIEW_EVENTS)

@@ -91,6 +91,11 @@ def greeting(_: Texts, first_name: str | None) -> str:
     return _("Hello %(name)s,", name=name) if name else _("Hello,")
 
 
+def when_fact(_: Texts, event: Occurrence) -> tuple[str, str]:
+    """When it happened, without where from (a decision of the sidecar's operators, not the user's request)."""
+    return (_("When"), format_when(event.occurred_at, _.language))
+
+
 def client_facts(_: Texts, event: Occurrence) -> list[tuple[str, str]]:
     """When, from which IP address and with which browser, as Keycloak saw the request."""
     agent = (event.user_agent or "").strip()[:MAX_USER_AGENT_SHOWN]

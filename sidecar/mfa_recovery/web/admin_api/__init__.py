@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import desk_routes  # noqa: F401  (the desk's routes, on the same blueprint)
 from .routes import bp
 
 __all__ = ["bp"]

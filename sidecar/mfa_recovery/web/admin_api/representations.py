@@ -10,6 +10,8 @@ from ...admin.employees import Employee, EmployeeDetail, EmployeePage
 from ...admin.policy import PolicyState
 from ...admin.trail import AuditPage
 from ...audit.log import AuditEvent
+from ...desk.decisions import CaseView, Decision, OpenCase, RealmAdministrator
+from ...desk.repository import Case
 
 T = TypeVar("T")
 
@@ -94,4 +96,85 @@ def policy(value: PolicyState) -> dict[str, Any]:
         "force_mfa": value.force_mfa,
         "keycloak": value.keycloak.summary(),
         "snapshot": None if snapshot is None else {"taken_at": when(snapshot.taken_at), "taken_by": snapshot.taken_by},
+    }
+
+
+# -- recovery desk -------------------------------------------------------------------------------------------------
+
+
+def desk_case_summary(value: Case) -> dict[str, Any]:
+    return {
+        "case_number": value.case_number,
+        "status": value.status,
+        "realm": value.realm,
+        "account": value.account,
+        "organisation": value.organisation,
+        "created_at": when(value.created_at),
+        "account_lookup": value.account_lookup,
+        "matched_user_id": value.matched_user_id,
+    }
+
+
+def desk_open_case(value: OpenCase) -> dict[str, Any]:
+    return {**desk_case_summary(value.case), "age_seconds": value.age_seconds}
+
+
+def desk_case(value: CaseView) -> dict[str, Any]:
+    case = value.case
+    return {
+        **desk_case_summary(case),
+        "phone": case.phone,
+        "kvk_number": case.kvk_number,
+        "language": case.language,
+        "ip": case.ip,
+        "user_agent": case.user_agent,
+        "ocr_checked": case.ocr_checked,
+        "decided_at": when(case.decided_at),
+        "decided_by": case.decided_by,
+        "decision_reason": case.decision_reason,
+        "documents_deleted_at": when(case.documents_deleted_at),
+        "four_eyes": value.four_eyes,
+        "documents": [
+            {
+                "id": document.id,
+                "kind": document.kind.value,
+                "media_type": document.media_type,
+                "size": document.size,
+                "created_at": when(document.created_at),
+            }
+            for document in value.documents
+        ],
+        "approvals": [
+            {"operator": a.operator, "user_id": a.user_id, "reason": a.reason, "approved_at": when(a.approved_at)}
+            for a in value.approvals
+        ],
+        "notes": [{"operator": n.operator, "text": n.text, "created_at": when(n.created_at)} for n in value.notes],
+    }
+
+
+def desk_administrator(value: RealmAdministrator) -> dict[str, Any]:
+    return {
+        "id": value.id,
+        "username": value.username,
+        "email": value.email,
+        "first_name": value.first_name,
+        "last_name": value.last_name,
+        "roles": list(value.roles),
+        "matches_account": value.matches_account,
+    }
+
+
+def desk_decision(value: Decision) -> dict[str, Any]:
+    detail = value.detail
+    return {
+        "result": value.result,
+        "case": desk_case_summary(value.case),
+        "reset": None
+        if value.result != "approved"
+        else {
+            "otp_removed": detail.get("removed", 0),
+            "backup_codes_revoked": detail.get("revoked", 0),
+            "backup_email_removed": detail.get("backup_email_removed", False),
+            "required_action_added": detail.get("required_action_added", False),
+        },
     }

@@ -21,7 +21,12 @@ MAX_QUERY_LENGTH = 255
 FieldError = str  # the text shown next to the field
 
 NUMBER_OPTIONS = ("code_count", "warning_threshold")
-SWITCH_OPTIONS = ("reenrol_otp_after_recovery", "email_method_enabled", "reenrol_otp_after_email_recovery")
+SWITCH_OPTIONS = (
+    "reenrol_otp_after_recovery",
+    "email_method_enabled",
+    "reenrol_otp_after_email_recovery",
+    "desk_four_eyes",
+)
 # The start of each message of ``RealmOptions.validate``, and the field it is about.
 OPTION_MESSAGES = {
     "code count": "code_count",

@@ -12,8 +12,8 @@ import pytest
 from mfa_recovery.backup_codes.hashing import CodeHasher
 from mfa_recovery.config import Settings
 from mfa_recovery.desk.repository import Case, SqlDeskRepository
+from tests.support.desk_files import file_case
 
-from .desk_files import file_case
 from .fakes.admin_api import AdminHarness, close, make_harness
 from .fakes.clock import FakeClock
 from .fakes.keycloak import EVERYTHING, VIEW_USERS, FakeKeycloak

@@ -25,8 +25,8 @@ from mfa_recovery.notifications.mails.desk_decided import desk_approved, desk_re
 from mfa_recovery.notifications.mails.layout import Occurrence
 from mfa_recovery.notifications.outbox import DESK_APPROVED, DESK_REJECTED
 from mfa_recovery.services import Services
+from tests.support.desk_files import file_case
 
-from .desk_files import file_case
 from .fakes.admin_api import AdminHarness, close, make_harness
 from .fakes.clock import FakeClock
 from .fakes.keycloak import KEYCLOAK_URL, FakeHttp, FakeIssuer, answer, user_rep

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+import pytest
 
 from tests.support.employees import brute_force_status, wait_for_brute_force_failures
 
@@ -125,6 +126,22 @@ def test_wrong_code_shows_a_message_and_counts_as_a_brute_force_failure(sign_in,
     assert attempt.authorization_code() is None
     error = page.soup.find(id="input-error-backupCode")
     assert error is not None and "not valid" in error.get_text()
+    assert wait_for_brute_force_failures(admin, employee.user_id, expected=1) == 1
+
+
+@pytest.mark.parametrize("typed", ["7" * 65, "AAAA\x00BBBB"], ids=["longer-than-a-code", "with-a-nul"])
+def test_what_cannot_be_a_code_is_a_wrong_code_not_an_outage(sign_in, new_employee, issue_codes, admin, typed):
+    """A client other than the form (which stops at 64 characters) may send anything: it is a wrong code, counted
+    by Keycloak like any other, and the page says so instead of "unavailable"."""
+    employee = new_employee()
+    issue_codes(employee)
+    attempt = sign_in()
+    attempt.password(employee.username, employee.password)
+    attempt.use_backup()
+    page = attempt.backup_code(typed)
+    assert attempt.authorization_code() is None
+    error = page.soup.find(id="input-error-backupCode")
+    assert error is not None and "not valid" in error.get_text(), page.text
     assert wait_for_brute_force_failures(admin, employee.user_id, expected=1) == 1
 
 

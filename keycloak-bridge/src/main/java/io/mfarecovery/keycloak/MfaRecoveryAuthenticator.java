@@ -160,6 +160,11 @@ public class MfaRecoveryAuthenticator implements Authenticator {
             context.challenge(pages.backupCode(PageMessage.fieldError(CODE_FIELD, refusal)));
             return;
         }
+        if (!PageChoice.couldBeACode(code)) {
+            PageChoice.Refusal refused = PageChoice.notACode(CODE_FIELD);
+            failed(context, refused.eventError(), pages.backupCode(refused.message()));
+            return;
+        }
         SidecarClient.Verdict verdict = sidecar.verifyBackupCode(BridgeCall.of(context), code);
         if (verdict.result() != SidecarClient.Verdict.Result.ACCEPTED) {
             PageChoice.Refusal refused = PageChoice.backupCodeRefused(verdict.result());
@@ -208,6 +213,11 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         String refusal = refusalBeforeCheck(context, code, "mfaRecoveryEmailCodeMissing");
         if (refusal != null) {
             context.challenge(pages.emailCodeAgain(hint, PageMessage.fieldError(EMAIL_CODE_FIELD, refusal)));
+            return;
+        }
+        if (!PageChoice.couldBeACode(code)) {
+            PageChoice.Refusal refused = PageChoice.notACode(EMAIL_CODE_FIELD);
+            failed(context, refused.eventError(), pages.emailCodeAgain(hint, refused.message()));
             return;
         }
         CodeCheck<SignInCodeCheck> check = sidecar.verifyEmailCode(BridgeCall.of(context), profile(context), code);

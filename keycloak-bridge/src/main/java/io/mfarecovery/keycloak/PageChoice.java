@@ -61,6 +61,34 @@ final class PageChoice {
                 : new Refusal(Errors.INVALID_USER_CREDENTIALS, PageMessage.fieldError(field, "mfaRecoveryCodeInvalid"));
     }
 
+    /** The longest code the bridge contract carries (the sidecar refuses a longer one as bad input). */
+    static final int MAX_CODE_LENGTH = 64;
+
+    /**
+     * Whether what was typed can be a code at all: at most {@link #MAX_CODE_LENGTH} characters of text, no control
+     * character and no lone surrogate. Anything else is a wrong code, refused without asking the sidecar (which
+     * would answer the call as bad input, and the user would see "unavailable").
+     */
+    static boolean couldBeACode(String typed) {
+        if (typed.length() > MAX_CODE_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < typed.length(); i++) {
+            char c = typed.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A typed value that {@link #couldBeACode cannot be a code}, in the field it was typed in. */
+    static Refusal notACode(String field) {
+        String key = MfaRecoveryAuthenticator.EMAIL_CODE_FIELD.equals(field)
+                ? "mfaRecoveryEmailCodeWrong" : "mfaRecoveryCodeInvalid";
+        return new Refusal(Errors.INVALID_USER_CREDENTIALS, PageMessage.fieldError(field, key));
+    }
+
     /**
      * The email-code page after asking for a sign-in code ({@code resend}: the user asked for another one); null
      * for {@code UNAVAILABLE}, when the method is off or the address is gone and the choice shows again without it.

@@ -36,6 +36,30 @@ class PageChoiceTest {
     private static final String ADDRESS = MfaRecoverySetupAction.EMAIL_FIELD;
     private static final String CAROL = "Carol de Vries";
 
+    // -- what can be a code -----------------------------------------------------------------------------------------
+
+    @Test
+    void aCodeOfTheContractsLengthInPlainTextIsAskedAbout() {
+        assertTrue(PageChoice.couldBeACode("7KQM-2XHR-9T"));
+        assertTrue(PageChoice.couldBeACode("1234 5678"));
+        assertTrue(PageChoice.couldBeACode("x".repeat(PageChoice.MAX_CODE_LENGTH)));
+    }
+
+    @Test
+    void whatCannotBeACodeIsAWrongCodeWithoutAskingTheSidecar() {
+        assertFalse(PageChoice.couldBeACode("x".repeat(PageChoice.MAX_CODE_LENGTH + 1)));
+        assertFalse(PageChoice.couldBeACode("1234\u00005678"));
+        assertFalse(PageChoice.couldBeACode("1234\n5678"));
+        assertFalse(PageChoice.couldBeACode("\ud800"));
+        Refusal backup = PageChoice.notACode(CODE);
+        assertEquals(Errors.INVALID_USER_CREDENTIALS, backup.eventError());  // Keycloak's brute-force detection counts it
+        assertEquals(List.of(CODE, "mfaRecoveryCodeInvalid"), List.of(backup.message().field(), backup.message().key()));
+        Refusal mailed = PageChoice.notACode(EMAIL_CODE);
+        assertEquals(Errors.INVALID_USER_CREDENTIALS, mailed.eventError());
+        assertEquals(List.of(EMAIL_CODE, "mfaRecoveryEmailCodeWrong"),
+                List.of(mailed.message().field(), mailed.message().key()));
+    }
+
     // -- the choice -----------------------------------------------------------------------------------------------
 
     @Test

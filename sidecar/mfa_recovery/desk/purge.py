@@ -22,8 +22,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from ..audit.log import AuditTransactions
+from ..audit.log import AuditedTransaction, AuditTransactions
 from .repository import OPEN, Case, DeskRepository
 from .vault import VaultFiles
 
@@ -121,20 +122,7 @@ class DeskPurge:
         with self._audit.transaction() as audited:
             gone = self._repository.delete_documents(case.id, self._clock(), within=audited.transaction)
             if gone:
-                audited.record(
-                    realm=case.realm,
-                    actor=actor,
-                    subject=case.matched_user_id,
-                    action="desk.documents_deleted",
-                    outcome=DELETED,
-                    detail={
-                        "case_id": case.id,
-                        "case_number": case.case_number,
-                        "reason": "decided",
-                        "status": case.status,
-                        "documents": kinds,
-                    },
-                )
+                _record_deletion(audited, case, actor, "desk.documents_deleted", kinds, {"reason": "decided"})
         if gone:
             report.documents.append(DeletedDocuments(case.case_number, case.status, gone))
 
@@ -145,22 +133,9 @@ class DeskPurge:
         with self._audit.transaction() as audited:
             gone = self._repository.delete_case(case.id, within=audited.transaction)
             if gone:
-                audited.record(
-                    realm=case.realm,
-                    actor=actor,
-                    subject=case.matched_user_id,
-                    action="desk.case_deleted",
-                    outcome=DELETED,
-                    detail={
-                        "case_id": case.id,
-                        "case_number": case.case_number,
-                        "reason": "retention",
-                        "retention_days": self.retention_days,
-                        "status": case.status,
-                        "filed_at": case.created_at.isoformat(),
-                        "documents": kinds,
-                    },
-                )
+                reason = {"reason": "retention", "retention_days": self.retention_days,
+                          "filed_at": case.created_at.isoformat()}  # fmt: skip
+                _record_deletion(audited, case, actor, "desk.case_deleted", kinds, reason)
         if gone:
             report.cases.append(DeletedCase(case.case_number, case.status, case.created_at, len(kinds)))
 
@@ -185,3 +160,13 @@ class DeskPurge:
                 detail={"files": deleted},
             )
         report.orphan_files = deleted
+
+
+def _record_deletion(
+    audited: AuditedTransaction, case: Case, actor: str, action: str, kinds: list[str], why: dict[str, Any]
+) -> None:
+    """The audit row of a deletion: which case, in which state, which kinds of document, and why."""
+    detail = {"case_id": case.id, "case_number": case.case_number, **why, "status": case.status, "documents": kinds}
+    audited.record(
+        realm=case.realm, actor=actor, subject=case.matched_user_id, action=action, outcome=DELETED, detail=detail
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -261,10 +262,11 @@ class SidecarProcess(SidecarServer):
 
     def start_afresh(self) -> None:
         """Start on an empty store: the run begins with no codes, limits or audit events of an earlier run (as
-        Keycloak starts on an empty database)."""
+        Keycloak starts on an empty database); the desk's document files of that run go with it."""
         store = self.config.instance_dir / "sidecar" / "mfa-recovery.db"
         for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
             path.unlink(missing_ok=True)
+        shutil.rmtree(self.config.instance_dir / "sidecar" / "desk", ignore_errors=True)
         self.start()
 
 

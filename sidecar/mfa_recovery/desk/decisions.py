@@ -20,7 +20,7 @@ from typing import Any
 from .. import plain_text
 from ..admin import inputs
 from ..admin.errors import AdminError, Forbidden, InvalidInput, NotFound
-from ..admin.identity import SUCCEEDED, AdminCall
+from ..admin.identity import SUCCEEDED, AdminCall, Administrator
 from ..admin.mfa_actions import MfaActions
 from ..audit.log import AuditTransactions
 from ..caller import Caller
@@ -66,6 +66,14 @@ class AlreadyApproved(AdminError):
 
     status = 409
     error = "already_approved"
+
+
+class NotAnOperator(Forbidden):
+    """The caller is not an operator: no token of the operator realm, or no operator role in it."""
+
+
+class OwnCase(Forbidden):
+    """The case is about the operator's own account: another operator must decide it."""
 
 
 class DeskOff(AdminError):
@@ -158,11 +166,14 @@ class DeskDecisions:
 
     # -- who may -------------------------------------------------------------------------------------------------
 
+    def is_operator(self, administrator: Administrator) -> bool:
+        """Whether the verified token is an operator's: issued by the operator realm, with the operator role."""
+        return administrator.realm == self.operator_realm and self.operator_role in administrator.realm_roles
+
     def check_operator(self, call: AdminCall) -> None:
-        """Refuse (403) anyone but an operator: a token of the operator realm with the operator role."""
-        administrator = call.administrator
-        if administrator.realm != self.operator_realm or self.operator_role not in administrator.realm_roles:
-            raise Forbidden(
+        """Refuse (403) anyone but an operator."""
+        if not self.is_operator(call.administrator):
+            raise NotAnOperator(
                 f"the recovery desk is for holders of the realm role {self.operator_role!r} of realm "
                 f"{self.operator_realm!r}, signed in there"
             )
@@ -376,7 +387,7 @@ class DeskDecisions:
                 "refused",
                 {**_case_detail(case), "decision": decision, "why": "own_case"},
             )
-            raise Forbidden("this case is about your own account: another operator must decide it")
+            raise OwnCase("this case is about your own account: another operator must decide it")
 
     def _record_approval(
         self, call: AdminCall, case: Case, user_id: str, reason: str, approvals: list[Approval]

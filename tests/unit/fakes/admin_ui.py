@@ -85,6 +85,13 @@ class UiHarness:
         return self.client.post(path or action, data={"csrf_token": token, **data}, **kwargs)
 
 
+def content(html: str, element_id: str) -> str:
+    """The element with this id, from its opening tag to the first closing tag of its name, entities unescaped
+    ('' when there is none)."""
+    found = re.search(rf'<([a-z0-9]+) [^>]*id="{re.escape(element_id)}"[^>]*>.*?</\1>', html, re.S)
+    return unescape(found.group(0)) if found else ""
+
+
 def form_of(html: str, form_id: str) -> tuple[str, str]:
     """The action and the CSRF token of the form with this id."""
     found = re.search(rf'<form id="{re.escape(form_id)}"[^>]*action="([^"]*)"(.*?)</form>', html, re.S)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...keycloak.oidc import OidcClient
 from ...services import Services
-from . import i18n, views_audit, views_auth, views_employees, views_settings  # noqa: F401 - they add the routes
+from . import i18n, views_audit, views_auth, views_desk, views_employees, views_settings  # noqa: F401 - they add the routes
 from .auth import EXTENSION, UiComponents
 from .blueprint import bp
 from .csrf import origin

@@ -17,6 +17,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ...admin.errors import AdminError, Forbidden, InvalidToken, KeycloakUnavailable, NotFound
+from ...desk.decisions import NotAnOperator
+from ..context import services
 from . import auth, csrf, i18n, names
 
 logger = logging.getLogger(__name__)
@@ -129,6 +131,7 @@ def render(template: str, *, status: int = 200, **context: Any) -> tuple[str, in
         when=when,
         lang_url=lang_url,
         admin_name=admin.get("name") if isinstance(admin, dict) else None,
+        desk_operator=isinstance(admin, dict) and admin.get("desk_operator") is True,
         csrf=partial(csrf.token, session) if session is not None else None,
         flashes=flashes,
         **context,
@@ -178,6 +181,17 @@ def handle_error(exc: Exception) -> Response | tuple[str, int]:
             _("The admin console is not set up"),
             _("The sidecar has no client secret for signing in with Keycloak (MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET)."),
         )
+    if isinstance(exc, NotAnOperator):
+        return error_page(
+            403,
+            _("The recovery desk is for operators"),
+            _(
+                "Operators hold the Keycloak role %(role)s in realm %(realm)s and sign in there. Ask the people who "
+                "run your Keycloak for the role.",
+                role=services().desk_decisions.operator_role,
+                realm=services().desk_decisions.operator_realm,
+            ),
+        )
     if isinstance(exc, Forbidden):
         return error_page(
             403,
@@ -215,7 +229,8 @@ def security_headers(response: Response) -> Response:
     Keycloak (the sign-out redirects there), no framing, no referrer, no caching."""
     if is_ui_path(request.path):
         origin = auth.components().keycloak_origin
-        response.headers["Content-Security-Policy"] = CSP.format(keycloak=f" {origin}" if origin else "")
+        if "Content-Security-Policy" not in response.headers:  # a desk document brings its own, stricter one
+            response.headers["Content-Security-Policy"] = CSP.format(keycloak=f" {origin}" if origin else "")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"

@@ -116,16 +116,18 @@ def callback(realm: str) -> Response | tuple[str, int]:
     except InvalidToken as exc:
         logger.warning("admin UI sign-in refused: %s", exc)
         return _failed(realm, 403, _("Your Keycloak account cannot use this console (its sign-in was not accepted)."))
-    _start_session(realm, tokens, claims, administrator.username)
+    _start_session(realm, tokens, claims, administrator.username, services().desk_decisions.is_operator(administrator))
     return redirect(pending["next"], code=303)
 
 
-def _start_session(realm: str, tokens: Tokens, claims: dict[str, Any], username: str) -> None:
-    """A new session key at sign-in (no session fixation), keeping only the language of the old one."""
+def _start_session(realm: str, tokens: Tokens, claims: dict[str, Any], username: str, desk_operator: bool) -> None:
+    """A new session key at sign-in (no session fixation), keeping only the language of the old one.
+    ``desk_operator``: whether the menu shows the recovery desk (its pages check for themselves)."""
     old = auth.current_session(realm)
     session = auth.components().sessions.new(realm, {"lang": old.data.get("lang")} if old else None)
     name = claims.get("name") or claims.get("preferred_username") or username
-    session.data.update(tokens=tokens.as_data(), admin={"sub": claims["sub"], "username": username, "name": name})
+    admin = {"sub": claims["sub"], "username": username, "name": name, "desk_operator": desk_operator}
+    session.data.update(tokens=tokens.as_data(), admin=admin)
     auth.adopt(session)
 
 

@@ -3,8 +3,8 @@
 #
 #   fetch   download keycloak-quarkus-dist from Maven Central (once) and unpack it into ~/.cache/mfa-recovery
 #   start   build the bridge, install bridge + theme + realm into this instance's Keycloak, start it on
-#           127.0.0.1, wait until /health/ready answers, and grant the sidecar's service account (in master) on
-#           the demo realm (needs the project's .venv)
+#           127.0.0.1, wait until /health/ready answers, grant the sidecar's service account (in master) on
+#           the demo realm, and make the bootstrap admin a recovery desk operator (needs the project's .venv)
 #   stop    stop this instance's Keycloak
 #   status  say whether it runs
 #
@@ -97,6 +97,7 @@ start() {
     fi
     log "Keycloak ready in $((SECONDS - started)) s"
     grant_service_account
+    set_up_desk_operators
     print_urls
 }
 
@@ -112,9 +113,23 @@ grant_service_account() {
     log "the sidecar's service account in master: ${output//$'\n'/; }"
 }
 
+# The recovery desk's operators sign in to the admin UI in the operator realm (master): create the operator role and
+# the admin UI's client there, idempotently, and give the role to the bootstrap admin.
+set_up_desk_operators() {
+    local output
+    if ! output="$(MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD="$KC_BOOTSTRAP_ADMIN_PASSWORD" "$VENV/bin/mfa-recovery" \
+            desk operators setup --admin-user "$KC_BOOTSTRAP_ADMIN_USERNAME" \
+            --operator "$KC_BOOTSTRAP_ADMIN_USERNAME" 2>&1)"; then
+        log "could not set up the recovery desk's operators: $output"
+        exit 1
+    fi
+    log "the recovery desk's operators in master: ${output//$'\n'/; }"
+}
+
 print_urls() {
     echo "Keycloak ($MFA_INSTANCE):   $MFA_RECOVERY_KEYCLOAK_URL/admin/  (bootstrap admin: $KC_BOOTSTRAP_ADMIN_USERNAME)"
     echo "Realm acme account page: $MFA_RECOVERY_KEYCLOAK_URL/realms/acme/account/"
+    echo "Recovery desk (operators): $MFA_RECOVERY_SIDECAR_URL/ui/realms/master/desk"
     echo "Keycloak log:            $LOG_FILE"
 }
 

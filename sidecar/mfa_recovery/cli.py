@@ -1,6 +1,6 @@
 """Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
-``notifications send-pending``, ``audit verify|show``, ``desk purge``, ``answer-key generate|public``,
-``service-account grant``, ``db upgrade``, ``serve``."""
+``notifications send-pending``, ``audit verify|show``, ``desk purge``, ``desk operators setup``,
+``answer-key generate|public``, ``service-account grant``, ``db upgrade``, ``serve``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .audit.log import MAX_PAGE, AuditEvent
 from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
 from .config import PREFIX, ConfigError, Settings
 from .directory import Directory
+from .installation import desk_operators
 from .installation.service_account import SERVICE_REALM, GrantError, grant
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
 from .services import Services, build_services, keycloak_directory
@@ -395,6 +396,65 @@ def desk_purge(ctx: CliContext) -> None:
         click.echo("nothing to delete")
     if report.failures:
         raise SystemExit(EXIT_PURGE_INCOMPLETE)
+
+
+@desk.group("operators")
+def desk_operators_group() -> None:
+    """The recovery desk's operators in Keycloak (MFA_RECOVERY_DESK_OPERATOR_REALM, by default master)."""
+
+
+@desk_operators_group.command("setup")
+@click.option(
+    "--admin-user",
+    required=True,
+    help="An administrator of Keycloak's master realm; the password comes from "
+    "MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD (or _FILE), else it is asked for.",
+)
+@click.option(
+    "--operator",
+    "operators",
+    multiple=True,
+    metavar="USERNAME",
+    help="An existing user of the operator realm to give the operator role (repeatable).",
+)
+@click.pass_obj
+def desk_operators_setup(ctx: CliContext, admin_user: str, operators: tuple[str, ...]) -> None:
+    """Give the operator realm what operators need: the operator realm role, and the admin UI's client (the same
+    client id and secret as in every realm, redirect URIs under MFA_RECOVERY_PUBLIC_URL) to sign in to the desk;
+    and give the role to each --operator. An --operator the realm does not have stops it before anything changes;
+    running it again changes nothing."""
+    settings = ctx.settings()
+    if not settings.admin_ui_client_secret:
+        fail(
+            "the admin UI has no client secret (MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET or _FILE): the operator realm's "
+            "client needs it, so that operators can sign in"
+        )
+    password = _admin_password(ctx.environ)
+    realm = settings.desk_operator_realm
+    try:
+        admin = KeycloakAdmin(
+            server_url=settings.keycloak_url + "/",
+            username=admin_user,
+            password=password,
+            realm_name=realm,
+            user_realm_name=SERVICE_REALM,
+            timeout=30,
+        )
+        done = desk_operators.set_up(
+            admin,
+            realm=realm,
+            role=settings.desk_operator_role,
+            client_id=settings.admin_ui_client_id,
+            secret=settings.admin_ui_client_secret,
+            public_url=settings.public_url,
+            operators=operators,
+        )
+    except desk_operators.SetupError as exc:
+        fail(str(exc))
+    except (KeycloakError, RequestException, OSError) as exc:
+        fail(f"Keycloak at {settings.keycloak_url} refused or did not answer: {type(exc).__name__} {exc}")
+    for line in done or ["nothing to change"]:
+        click.echo(line)
 
 
 @cli.group()

@@ -136,7 +136,8 @@ def admin_api_ready(admin: KeycloakAdmin, master_admin: KeycloakAdmin) -> None:
     """The realms as the admin-API tests need them: a token client in acme and master, fine-grained admin
     permissions (v2) and admin events on in acme. Neither changes anything for administrators with roles."""
     ensure_token_client(admin)
-    ensure_token_client(master_admin)
+    # master's tokens live 60 s by default: long enough for a call, not for a run of generated requests as an operator
+    ensure_token_client(master_admin, **{"access.token.lifespan": "900"})
     admin.update_realm(REALM, {"adminPermissionsEnabled": True})
     config = admin.connection.raw_get(f"admin/realms/{REALM}/events/config").json()
     response = admin.connection.raw_put(

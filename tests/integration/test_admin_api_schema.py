@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
@@ -29,6 +30,8 @@ from schemathesis.checks import (
 )
 
 from mfa_recovery.web import openapi
+from tests.support.admin_api import token as admin_token
+from tests.support.desk import case_number_of, create_operator, file_request
 from tests.support.employees import REALM
 
 EMPLOYEES = 3
@@ -54,6 +57,8 @@ STATUSES: Counter[str] = Counter()  # answers, by operation and status
 
 
 PLACEHOLDERS = [f"employee-{n}" for n in range(EMPLOYEES)]  # stand for this test's employees until it runs
+CASE_PLACEHOLDERS = [f"case-{n}" for n in range(EMPLOYEES)]  # and for the desk cases they file
+DOCUMENT_PLACEHOLDER = "document-of-the-case"
 
 
 @pytest.fixture
@@ -70,23 +75,29 @@ def target(administrator, admin_api, new_employee, restore_policy) -> Iterator[d
 
 
 def described(mode: GenerationMode):
-    """The description as schemathesis reads it, with ``{realm}`` the test realm and ``{user_id}`` one of the
-    placeholders: a valid call can only reach this test's employees. Invalid ones (``mode`` negative) may name
-    other values, which no user has."""
+    """The description as schemathesis reads it, with ``{realm}`` the test realm, ``{user_id}`` one of the
+    placeholders (a valid call can only reach this test's employees), and a desk case and its document this test's
+    own. Invalid ones (``mode`` negative) may name other values, which no user or case has."""
     document = copy.deepcopy(openapi.document(openapi.ADMIN))
     parameters = document["components"]["parameters"]
     parameters["realm"]["schema"] = {"type": "string", "enum": [REALM]}
     parameters["user_id"]["schema"] = {"type": "string", "enum": PLACEHOLDERS}
+    parameters["case_number"]["schema"] = {"type": "string", "enum": CASE_PLACEHOLDERS}
+    parameters["document_id"]["schema"] = {"type": "string", "enum": [DOCUMENT_PLACEHOLDER]}
     schema = schemathesis.openapi.from_dict(document)
     schema.config.generation.update(modes=[mode])
     return schema
 
 
 def send(case, sidecar, target, checks):
-    """The case with its placeholder replaced by the employee's id, sent to the test sidecar and checked."""
-    user_id = (case.path_parameters or {}).get("user_id")
-    if user_id in target["ids"]:
-        case.path_parameters["user_id"] = target["ids"][user_id]
+    """The case with its placeholders replaced by the employee's id, the desk case's number and a document of that
+    case, sent to the test sidecar and checked."""
+    parameters = case.path_parameters or {}
+    for name, values in (("user_id", target["ids"]), ("case_number", target.get("cases", {}))):
+        if parameters.get(name) in values:
+            parameters[name] = values[parameters[name]]
+    if parameters.get("document_id") == DOCUMENT_PLACEHOLDER:
+        parameters["document_id"] = target["documents"].get(parameters.get("case_number"), DOCUMENT_PLACEHOLDER)
     if case.query and case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE:
         # requests drops a parameter whose value is None or an empty list: send it empty, so that the invalid
         # request is the one sent
@@ -96,10 +107,11 @@ def send(case, sidecar, target, checks):
     case.validate_response(response, checks=checks, headers=target["headers"])
 
 
-# The recovery desk's operations (``/desk/``) answer a realm administrator 403 whatever is sent: they need an
-# operator's token and filed cases, which this run does not make.
+# The recovery desk's operations (``/desk/``) need an operator's token and filed cases: they have runs of their own.
 positive = described(GenerationMode.POSITIVE).exclude(path_regex="/desk/")
 negative = described(GenerationMode.NEGATIVE).include(path_regex="/realms/")  # the description takes no input
+desk_positive = described(GenerationMode.POSITIVE).include(path_regex="/desk/")
+desk_negative = described(GenerationMode.NEGATIVE).include(path_regex="/desk/.*/(notes|approve|reject)$")
 
 
 @positive.parametrize()
@@ -116,13 +128,49 @@ def test_invalid_requests_are_refused_as_described(case, sidecar, target):
     CALLS["negative"] += 1
 
 
+@pytest.fixture
+def desk_target(master_admin, admin_api_ready, keycloak, sidecar, new_employee) -> dict:
+    """An operator's bearer token, and desk cases filed by this test's own employees with their documents (by
+    placeholder). Approving needs one of this test's user ids, which no generated body names, so nothing changes in
+    Keycloak; a rejection closes only this test's cases."""
+    operator = create_operator(master_admin)
+    bearer = admin_token(keycloak, "master", operator.username, operator.password)
+    headers = {"Authorization": f"Bearer {bearer}"}
+    cases = {placeholder: case_number_of(file_request(sidecar.url, new_employee().username))
+             for placeholder in CASE_PLACEHOLDERS}  # fmt: skip
+    documents = {}
+    for number in cases.values():
+        case = requests.get(f"{sidecar.url}/admin/v1/desk/cases/{number}", headers=headers, timeout=30)
+        assert case.status_code == 200, case.text
+        documents[number] = case.json()["documents"][0]["id"]
+    return {"headers": headers, "ids": {}, "cases": cases, "documents": documents}
+
+
+@desk_positive.parametrize()
+@SETTINGS
+def test_valid_desk_requests_get_described_answers(case, sidecar, desk_target):
+    send(case, sidecar, desk_target, CHECKS)
+    CALLS["desk positive"] += 1
+
+
+@desk_negative.parametrize()
+@SETTINGS
+def test_invalid_desk_requests_are_refused_as_described(case, sidecar, desk_target):
+    send(case, sidecar, desk_target, [*CHECKS, negative_data_rejection])
+    CALLS["desk negative"] += 1
+
+
 def test_cases_were_sent():
     """Runs after the two above: a few hundred cases in all, both kinds."""
     print(f"schemathesis cases: {dict(CALLS)}", file=sys.stderr)
     print("\n".join(f"  {key}: {count}" for key, count in sorted(STATUSES.items())), file=sys.stderr)
     assert CALLS["positive"] >= 100 and CALLS["negative"] >= 50, CALLS
-    answered = {key.rsplit(" ", 1)[0] for key in STATUSES if key.endswith(" 200")}
-    assert answered == {operation.ok().label for operation in positive.get_all_operations()}  # each did its work
+    assert CALLS["desk positive"] >= 50 and CALLS["desk negative"] >= 20, CALLS
+    answered = {key.rsplit(" ", 1)[0] for key in STATUSES if key[-4:] in (" 200", " 201")}
+    assert answered >= {operation.ok().label for operation in positive.get_all_operations()}  # each did its work
+    # every desk operation did its work, but approving (no generated body names one of this test's users)
+    desk_work = {operation.ok().label for operation in desk_positive.get_all_operations()}
+    assert answered >= {label for label in desk_work if not label.endswith("/approve")}
 
 
 # -- gunicorn's refusals --------------------------------------------------------------------------------------------

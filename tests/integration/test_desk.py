@@ -4,7 +4,6 @@ the retention period (files and rows gone, audit entries left)."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from datetime import UTC, datetime, timedelta
 
@@ -14,46 +13,20 @@ from bs4 import BeautifulSoup
 from sqlalchemy import String, create_engine, func, select, update
 
 from mfa_recovery.store.tables import audit_events, desk_cases, desk_documents
+from tests.support.desk import REQUEST_PAGE as PAGE
+from tests.support.desk import case_number_of, file_request
 from tests.support.desk_files import (
     VALID_BSN,
     clean_objects,
     clean_pdf,
     identity_document,
-    jpeg_with_gps,
     pdf,
 )
-from tests.support.employees import REALM, email_of
-from tests.support.soup import attribute
+from tests.support.employees import email_of
 
-PAGE = "/desk/request"
-CASE_NUMBER = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 JAVASCRIPT_PDF = pdf(
     clean_objects(catalog=b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")
 )
-
-
-def file_request(sidecar_url: str, account: str, **documents: bytes) -> requests.Response:
-    """Open the page (its cookie and form token), then send the form with one document of each kind."""
-    session = requests.Session()
-    form = session.get(f"{sidecar_url}{PAGE}", params={"realm": REALM, "lang": "en"}, timeout=30)
-    assert form.status_code == 200, form.text
-    field = BeautifulSoup(form.text, "html.parser").find("input", {"name": "csrf_token"})
-    assert field is not None, form.text
-    token = attribute(field, "value")
-    files = {
-        "kvk_extract": ("uittreksel.pdf", documents.get("kvk_extract", clean_pdf()), "application/pdf"),
-        "id_document": ("id.png", documents.get("id_document", identity_document(covered=True)), "image/png"),
-        "selfie": ("selfie.jpg", documents.get("selfie", jpeg_with_gps()), "image/jpeg"),
-    }
-    fields = {"csrf_token": token, "organisation": "Acme B.V.", "realm": REALM, "account": account,
-              "phone": "+31 20 123 4567", "kvk_number": "12345678"}  # fmt: skip
-    return session.post(f"{sidecar_url}{PAGE}", data=fields, files=files, headers={"Origin": sidecar_url}, timeout=60)
-
-
-def case_number_of(response: requests.Response) -> str:
-    found = CASE_NUMBER.search(BeautifulSoup(response.text, "html.parser").get_text(" "))
-    assert found, response.text
-    return found.group(0)
 
 
 @pytest.fixture

@@ -4,18 +4,14 @@ authenticator app at the next sign-in (also while MFA is forced for everyone).""
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import requests
 from keycloak import KeycloakAdmin
 
 from tests.support.admin_api import AdminApi, token
+from tests.support.desk import case_number_of, create_operator, file_request
 from tests.support.employees import email_of
 
-from .test_desk import case_number_of, file_request
-
-OPERATOR_ROLE = "mfa-recovery-operator"
 TIMEOUT = 30
 REASON = "identity checked by phone against the KvK extract"
 
@@ -28,25 +24,10 @@ def desk(api: AdminApi, method: str, path: str, **kwargs) -> requests.Response:
 
 @pytest.fixture
 def operator(master_admin: KeycloakAdmin, admin_api_ready: None, keycloak: str, sidecar) -> AdminApi:
-    """A master user with the operator role and Keycloak's own administrator rights (operators run Keycloak), as
-    the admin API sees them."""
-    if not any(role["name"] == OPERATOR_ROLE for role in master_admin.get_realm_roles()):
-        master_admin.create_realm_role({"name": OPERATOR_ROLE})
-    username, password = f"operator-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
-    user_id = master_admin.create_user(
-        {
-            "username": username,
-            "enabled": True,
-            "email": f"{username}@operators.example",
-            "emailVerified": True,
-            "firstName": "Olga",
-            "lastName": "Operator",
-            "credentials": [{"type": "password", "value": password, "temporary": False}],
-        }  # fmt: skip
-    )
-    roles = [master_admin.get_realm_role(OPERATOR_ROLE), master_admin.get_realm_role("admin")]
-    master_admin.assign_realm_roles(user_id, roles)
-    return AdminApi(sidecar.url, token(keycloak, "master", username, password))
+    """A master user with the operator role and, in acme, only the Keycloak rights the desk's documentation names,
+    as the admin API sees them."""
+    who = create_operator(master_admin)
+    return AdminApi(sidecar.url, token(keycloak, "master", who.username, who.password))
 
 
 def test_a_realm_administrator_without_the_operator_role_gets_403(realm_admin: AdminApi, sidecar):

@@ -92,10 +92,11 @@ class StackConfig:
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
             MFA_RECOVERY_DESK_KEY=self.desk_key,
             # Every test signs in from 127.0.0.1: the limits per source address would hold the whole run after a
-            # few tests. They are proven by tests/unit/test_source_limits.py.
+            # few tests. They are proven by tests/unit/test_source_limits.py and test_desk_filing.py.
             MFA_RECOVERY_SOURCE_FAILURE_LIMIT="100000",
             MFA_RECOVERY_SOURCE_MAIL_LIMIT="100000",
             MFA_RECOVERY_SOURCE_NOTICE_LIMIT="100000",
+            MFA_RECOVERY_DESK_SOURCE_LIMIT="100000",
             # The admin API accepts tokens of the realm's admin client and of the tests' own password-grant client.
             MFA_RECOVERY_ADMIN_CLIENTS=f"mfa-recovery-admin,{TEST_ADMIN_CLIENT}",
         )

@@ -1,8 +1,11 @@
 """Operators decide recovery-desk cases through the admin API, against the real Keycloak: only holders of the
 operator role in master may, and an approval resets the administrator's MFA so that Keycloak makes them enrol a new
-authenticator app at the next sign-in (also while MFA is forced for everyone)."""
+authenticator app at the next sign-in (also while MFA is forced for everyone); with four eyes only a second
+operator's approval changes anything; and no operator decides a case about their own account."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -10,7 +13,7 @@ from keycloak import KeycloakAdmin
 
 from tests.support.admin_api import AdminApi, token
 from tests.support.desk import case_number_of, create_operator, file_request
-from tests.support.employees import email_of
+from tests.support.employees import Employee, email_of
 
 TIMEOUT = 30
 REASON = "identity checked by phone against the KvK extract"
@@ -23,11 +26,34 @@ def desk(api: AdminApi, method: str, path: str, **kwargs) -> requests.Response:
 
 
 @pytest.fixture
-def operator(master_admin: KeycloakAdmin, admin_api_ready: None, keycloak: str, sidecar) -> AdminApi:
-    """A master user with the operator role and, in acme, only the Keycloak rights the desk's documentation names,
-    as the admin API sees them."""
-    who = create_operator(master_admin)
-    return AdminApi(sidecar.url, token(keycloak, "master", who.username, who.password))
+def new_operator(master_admin: KeycloakAdmin, admin_api_ready: None, keycloak: str, sidecar) -> Callable[[], AdminApi]:
+    """Make a master user with the operator role and, in acme, only the Keycloak rights the desk's documentation
+    names, as the admin API sees them."""
+
+    def _make() -> AdminApi:
+        who = create_operator(master_admin)
+        return AdminApi(sidecar.url, token(keycloak, "master", who.username, who.password))
+
+    return _make
+
+
+@pytest.fixture
+def operator(new_operator) -> AdminApi:
+    return new_operator()
+
+
+@pytest.fixture
+def locked_out_administrator(admin: KeycloakAdmin, new_employee) -> Employee:
+    """An administrator of acme (realm-admin) with an authenticator app, which they have lost."""
+    person = new_employee()
+    management = admin.get_client_id("realm-management")
+    assert management is not None
+    admin.assign_client_role(person.user_id, management, [admin.get_client_role(management, "realm-admin")])
+    return person
+
+
+def otp_credentials(admin: KeycloakAdmin, user_id: str) -> list[dict]:
+    return [credential for credential in admin.get_credentials(user_id) if credential["type"] == "otp"]
 
 
 def test_a_realm_administrator_without_the_operator_role_gets_403(realm_admin: AdminApi, sidecar):
@@ -37,13 +63,10 @@ def test_a_realm_administrator_without_the_operator_role_gets_403(realm_admin: A
 
 @pytest.mark.parametrize("forced", [False, True], ids=["mfa-not-forced", "mfa-forced"])
 def test_an_approval_resets_the_administrators_mfa_and_keycloak_makes_them_enrol(
-    operator: AdminApi, realm_admin: AdminApi, admin: KeycloakAdmin, new_employee, mail_sink, sidecar, forced,
-    restore_policy,
+    operator: AdminApi, realm_admin: AdminApi, admin: KeycloakAdmin, locked_out_administrator, mail_sink, sidecar,
+    forced, restore_policy,
 ):  # fmt: skip
-    locked_out = new_employee()  # has an authenticator app, and loses it
-    management = admin.get_client_id("realm-management")
-    assert management is not None
-    admin.assign_client_role(locked_out.user_id, management, [admin.get_client_role(management, "realm-admin")])
+    locked_out = locked_out_administrator
     case_number = case_number_of(file_request(sidecar.url, locked_out.username))
     files_before = len(sidecar.desk_files())
     if forced:
@@ -59,8 +82,7 @@ def test_an_approval_resets_the_administrators_mfa_and_keycloak_makes_them_enrol
     )
     assert approved.status_code == 200, approved.text
 
-    credentials = admin.get_credentials(locked_out.user_id)
-    assert not [credential for credential in credentials if credential["type"] == "otp"]
+    assert not otp_credentials(admin, locked_out.user_id)
     assert "CONFIGURE_TOTP" in admin.get_user(locked_out.user_id)["requiredActions"]
     assert len(sidecar.desk_files()) == files_before - 3  # the documents went with the decision
     assert desk(operator, "GET", f"/cases/{case_number}").json()["status"] == "approved"
@@ -69,3 +91,35 @@ def test_an_approval_resets_the_administrators_mfa_and_keycloak_makes_them_enrol
         operator, "POST", f"/cases/{case_number}/approve", json={"user_id": locked_out.user_id, "reason": REASON}
     )
     assert again.status_code == 409
+
+
+def test_with_four_eyes_a_second_operator_carries_out_the_reset(
+    new_operator, admin: KeycloakAdmin, locked_out_administrator, realm_options, sidecar
+):
+    realm_options("--desk-four-eyes", "on")
+    locked_out = locked_out_administrator
+    case_number = case_number_of(file_request(sidecar.url, locked_out.username))
+    first, second = new_operator(), new_operator()
+    approval = {"user_id": locked_out.user_id, "reason": REASON}
+
+    recorded = desk(first, "POST", f"/cases/{case_number}/approve", json=approval)
+    assert recorded.status_code == 200 and recorded.json()["result"] == "approval_recorded", recorded.text
+    assert otp_credentials(admin, locked_out.user_id), "one approval changes nothing in Keycloak"
+    twice = desk(first, "POST", f"/cases/{case_number}/approve", json=approval)
+    assert twice.status_code == 409 and twice.json()["error"] == "already_approved"
+    assert desk(first, "GET", f"/cases/{case_number}").json()["status"] == "open"
+
+    carried_out = desk(second, "POST", f"/cases/{case_number}/approve", json=approval)
+    assert carried_out.status_code == 200 and carried_out.json()["result"] == "approved", carried_out.text
+    assert not otp_credentials(admin, locked_out.user_id)
+
+
+def test_an_operator_cannot_decide_a_case_about_their_own_account(
+    master_admin: KeycloakAdmin, admin_api_ready, keycloak: str, sidecar
+):
+    who = create_operator(master_admin)
+    api = AdminApi(sidecar.url, token(keycloak, "master", who.username, who.password))
+    case_number = case_number_of(file_request(sidecar.url, who.username))
+    refused = desk(api, "POST", f"/cases/{case_number}/reject", json={"reason": "closing my own case"})
+    assert refused.status_code == 403, refused.text
+    assert desk(api, "GET", f"/cases/{case_number}").json()["status"] == "open"

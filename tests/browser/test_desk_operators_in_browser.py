@@ -1,7 +1,9 @@
-"""The recovery desk's operator pages in a real browser against the real stack: an operator signs in to the admin UI
-of ``master`` with Keycloak, finds the case in the queue, looks at the documents, writes down the call back and
-approves; the administrator who asked then signs in with their password and Keycloak makes them set up a new
-authenticator app. Also in Dutch, and for a user of master without the operator role."""
+"""A whole recovery-desk case in a real browser against the real stack: an administrator of acme who lost their
+authenticator files a request on the request page, masking their ID copy on the canvas; an operator signs in to the
+admin UI of ``master`` with Keycloak, finds the case in the queue, looks at the documents (the ID copy black where
+masked, stamped), writes down the call back and approves; the administrator then signs in with their password and
+Keycloak makes them set up a new authenticator app. Also in Dutch, and for a user of master without the operator
+role."""
 
 from __future__ import annotations
 
@@ -11,7 +13,17 @@ import pytest
 from keycloak import KeycloakAdmin
 from playwright.sync_api import Browser, Page
 
+from mfa_recovery.desk.intake import DocumentKind
 from tests.support.desk import Operator, case_number_of, create_operator, file_request
+from tests.support.desk_page import (
+    BSN_FIELD,
+    NUMBER_LINE,
+    dark,
+    file_a_request,
+    make_documents,
+    open_request_page,
+    stamped,
+)
 from tests.support.employees import Employee
 
 OPERATOR_REALM = "master"
@@ -57,11 +69,21 @@ def image_loaded(page: Page, selector: str) -> bool:
     return bool(page.locator(selector).evaluate("image => image.complete && image.naturalWidth > 0"))
 
 
-def test_an_operator_approves_a_case_and_the_administrator_must_enrol_again(
-    ui_page: Page, sidecar, admin, master_admin, admin_api_ready, realm_administrator, sign_in, test_output
-):
+def test_a_whole_case_from_the_request_to_a_new_authenticator(
+    browser: Browser, ui_page: Page, sidecar, admin, master_admin, admin_api_ready, realm_administrator, sign_in,
+    test_output, tmp_path,
+):  # fmt: skip
+    requester = browser.new_page(locale="en-GB")
+    open_request_page(requester, sidecar.url)
+    documents = make_documents(tmp_path)
+    case_number, _ = file_a_request(
+        requester, documents, test_output, account=realm_administrator.username, screenshots=False
+    )
+    requester.context.close()
+    stored = sidecar.desk_document(case_number, DocumentKind.ID_DOCUMENT)
+    assert dark(stored, BSN_FIELD) and dark(stored, NUMBER_LINE) and stamped(stored, documents["id"].read_bytes())
+
     page = ui_page
-    case_number = case_number_of(file_request(sidecar.url, realm_administrator.username))
     sign_in_to_desk(page, sidecar.url, create_operator(master_admin))
 
     row = page.locator(f"#case-{case_number}")

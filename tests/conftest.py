@@ -25,6 +25,7 @@ TEST_OUTPUT = ROOT / "test-output"
 DEFAULT_REALM_OPTIONS = (
     "--code-count", "10", "--warning-threshold", "3", "--setup-prompt", "offered", "--no-reenrol-otp",
     "--email-method", "on", "--reenrol-otp-after-email", "on", "--supervisor-attribute", "supervisor",
+    "--desk-four-eyes", "off",
 )  # fmt: skip
 
 

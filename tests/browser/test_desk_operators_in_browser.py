@@ -151,10 +151,17 @@ def test_the_desk_in_dutch_and_a_rejection(ui_page: Page, sidecar, master_admin,
     shoot(page, test_output, "desk-operator-nl-03-rejected")
 
 
-def test_a_master_user_without_the_operator_role_sees_no_desk(ui_page: Page, sidecar, master_admin, test_output):
+def test_a_master_user_without_the_operator_role_sees_no_desk(
+    ui_page: Page, sidecar, master_admin, new_employee, test_output
+):
+    case_number = case_number_of(file_request(sidecar.url, new_employee().username))
     page = ui_page
     sign_in_to_desk(page, sidecar.url, create_operator(master_admin, operator_role=False))
     page.locator("h1").wait_for()
     assert "The recovery desk is for operators" in page.locator("h1").inner_text()
     assert page.locator("#nav-desk").count() == 0
     shoot(page, test_output, "desk-operator-05-not-an-operator")
+    for path in (f"/cases/{case_number}", f"/cases/{case_number}?show=documents"):
+        response = page.goto(f"{sidecar.url}/ui/realms/{OPERATOR_REALM}/desk{path}")
+        assert response is not None and response.status == 403
+        assert "12345678" not in page.content()

@@ -20,6 +20,7 @@ from tests.support.desk_files import (
     clean_objects,
     clean_pdf,
     identity_document,
+    jpeg_with_gps,
     pdf,
 )
 from tests.support.employees import email_of
@@ -70,6 +71,26 @@ def test_a_hostile_document_is_refused_and_nothing_is_kept(sidecar, store, docum
     response = file_request(sidecar.url, new_employee().username, **documents)
     assert response.status_code == 400
     assert BeautifulSoup(response.text, "html.parser").find(id=f"{field}-error") is not None, response.text
+    assert counts(store) == before and len(sidecar.desk_files()) == files_before
+
+
+def test_a_document_over_the_size_limit_is_refused_and_nothing_is_kept(sidecar, store, new_employee):
+    before, files_before = counts(store), len(sidecar.desk_files())
+    oversized = clean_pdf() + b"%" + b"x" * (10 * 1024 * 1024)  # a valid PDF, padded past the 10 MiB default
+    response = file_request(sidecar.url, new_employee().username, kvk_extract=oversized)
+    assert response.status_code == 400
+    error = BeautifulSoup(response.text, "html.parser").find(id="kvk_extract-error")
+    assert error is not None and "MB" in error.get_text(), response.text
+    assert counts(store) == before and len(sidecar.desk_files()) == files_before
+
+
+def test_two_files_for_one_document_are_refused_and_nothing_is_kept(sidecar, store, new_employee):
+    before, files_before = counts(store), len(sidecar.desk_files())
+    second = ("selfie", ("selfie-2.jpg", jpeg_with_gps(), "image/jpeg"))
+    response = file_request(sidecar.url, new_employee().username, extra=(second,))
+    assert response.status_code == 400
+    error = BeautifulSoup(response.text, "html.parser").find(id="selfie-error")
+    assert error is not None and "exactly one file" in error.get_text(), response.text
     assert counts(store) == before and len(sidecar.desk_files()) == files_before
 
 

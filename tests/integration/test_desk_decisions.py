@@ -56,9 +56,26 @@ def otp_credentials(admin: KeycloakAdmin, user_id: str) -> list[dict]:
     return [credential for credential in admin.get_credentials(user_id) if credential["type"] == "otp"]
 
 
-def test_a_realm_administrator_without_the_operator_role_gets_403(realm_admin: AdminApi, sidecar):
-    assert desk(realm_admin, "GET", "/cases").status_code == 403
-    assert desk(AdminApi(sidecar.url, None), "GET", "/cases").status_code == 401
+def test_without_the_operator_role_every_desk_endpoint_is_403_and_without_a_token_401(
+    realm_admin: AdminApi, master_admin: KeycloakAdmin, keycloak: str, sidecar, new_employee
+):
+    case_number = case_number_of(file_request(sidecar.url, new_employee().username))
+    rights_but_no_role = create_operator(master_admin, operator_role=False)
+    master_user = AdminApi(sidecar.url, token(keycloak, "master", rights_but_no_role.username,
+                                              rights_but_no_role.password))  # fmt: skip
+    endpoints = [
+        ("GET", "/cases", None),
+        ("GET", f"/cases/{case_number}", None),
+        ("GET", f"/cases/{case_number}/documents/{'0' * 32}", None),
+        ("GET", f"/cases/{case_number}/administrators", None),
+        ("POST", f"/cases/{case_number}/notes", {"text": "called"}),
+        ("POST", f"/cases/{case_number}/approve", {"user_id": "x", "reason": "called"}),
+        ("POST", f"/cases/{case_number}/reject", {"reason": "no"}),
+    ]
+    for method, path, body in endpoints:
+        assert desk(realm_admin, method, path, json=body).status_code == 403, (method, path)
+        assert desk(master_user, method, path, json=body).status_code == 403, (method, path)
+        assert desk(AdminApi(sidecar.url, None), method, path, json=body).status_code == 401, (method, path)
 
 
 @pytest.mark.parametrize("forced", [False, True], ids=["mfa-not-forced", "mfa-forced"])

@@ -23,8 +23,11 @@ OPERATOR_ROLE = "mfa-recovery-operator"
 OPERATOR_RIGHTS = ("manage-users", "view-clients")
 
 
-def file_request(sidecar_url: str, account: str, **documents: bytes) -> requests.Response:
-    """Open the page (its cookie and form token), then send the form with one document of each kind."""
+def file_request(
+    sidecar_url: str, account: str, *, extra: tuple[tuple[str, tuple[str, bytes, str]], ...] = (), **documents: bytes
+) -> requests.Response:
+    """Open the page (its cookie and form token), then send the form with one document of each kind (``documents``
+    replaces one by kind) and the ``extra`` files (field, (name, content, type))."""
     session = requests.Session()
     form = session.get(f"{sidecar_url}{REQUEST_PAGE}", params={"realm": REALM, "lang": "en"}, timeout=30)
     assert form.status_code == 200, form.text
@@ -38,9 +41,8 @@ def file_request(sidecar_url: str, account: str, **documents: bytes) -> requests
     }
     fields = {"csrf_token": token, "organisation": "Acme B.V.", "realm": REALM, "account": account,
               "phone": "+31 20 123 4567", "kvk_number": "12345678"}  # fmt: skip
-    return session.post(
-        f"{sidecar_url}{REQUEST_PAGE}", data=fields, files=files, headers={"Origin": sidecar_url}, timeout=60
-    )
+    return session.post(f"{sidecar_url}{REQUEST_PAGE}", data=fields, files=[*files.items(), *extra],
+                        headers={"Origin": sidecar_url}, timeout=60)  # fmt: skip
 
 
 def case_number_of(response: requests.Response) -> str:

@@ -37,6 +37,19 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
+def ui_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A wide tab for the admin UI, in English, or in Dutch with ``indirect`` parameter ``"nl"``."""
+    language = getattr(request, "param", "en")
+    context = browser.new_context(
+        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
 def demo_application(page: Page) -> list[str]:
     """Stands in for the demo client at its redirect URI; returns the callback URLs it received."""
     from tests.support.signin import DEMO_REDIRECT_URI

@@ -5,23 +5,17 @@ Keycloak does not let manage users."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.support.recovery import add_backup_address
+from tests.support.screenshots import shoot
 
 REALM = "acme"
 BULK_PREFIX = "bulk-"
 BULK_USERS = 10_000
-
-
-def shoot(page: Page, test_output, name: str) -> None:
-    folder = test_output / "browser"
-    folder.mkdir(exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
 def sign_in_to_admin_ui(page: Page, sidecar_url: str, who, path: str = "/employees") -> None:
@@ -30,18 +24,6 @@ def sign_in_to_admin_ui(page: Page, sidecar_url: str, who, path: str = "/employe
     page.locator("#password").fill(who.password)
     page.locator("#kc-login").click()
     page.locator("#nav-employees").wait_for()
-
-
-@pytest.fixture
-def ui_page(browser: Browser, request) -> Iterator[Page]:
-    language = getattr(request, "param", "en")
-    context = browser.new_context(
-        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}
-    )
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from tests.support.employees import Employee
 from tests.support.mail import code_in
 from tests.support.recovery import SETUP_ACTION, SUPERVISOR, add_backup_address, backup_address_of, masked
+from tests.support.screenshots import shoot
 from tests.support.signin import DemoClient
 
 LANGUAGES = ("en", "nl")
@@ -15,12 +16,6 @@ SUBJECT = {
     "en": "Your code to sign in",
     "nl": "Je code om in te loggen",
 }
-
-
-def shoot(page: Page, test_output, name: str) -> None:
-    folder = test_output / "browser"
-    folder.mkdir(exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
 def sign_in_to_otp_page(page: Page, keycloak: str, employee: Employee, language: str, **client) -> None:

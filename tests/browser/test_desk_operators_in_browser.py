@@ -7,13 +7,12 @@ role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from keycloak import KeycloakAdmin
 from playwright.sync_api import Browser, Page
 
 from mfa_recovery.desk.intake import DocumentKind
+from tests.support.admin_api import grant_realm_management
 from tests.support.desk import Operator, case_number_of, create_operator, file_request
 from tests.support.desk_page import (
     BSN_FIELD,
@@ -25,36 +24,17 @@ from tests.support.desk_page import (
     stamped,
 )
 from tests.support.employees import Employee
+from tests.support.screenshots import shoot
 
 OPERATOR_REALM = "master"
 REASON = "Called back via the Acme switchboard; KvK extract and ID copy match"
-
-
-def shoot(page: Page, test_output, name: str) -> None:
-    folder = test_output / "browser"
-    folder.mkdir(exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=True)
-
-
-@pytest.fixture
-def ui_page(browser: Browser, request) -> Iterator[Page]:
-    language = getattr(request, "param", "en")
-    context = browser.new_context(
-        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}
-    )
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
 
 
 @pytest.fixture
 def realm_administrator(admin: KeycloakAdmin, new_employee) -> Employee:
     """An administrator of acme (realm-management's manage-users) with an authenticator app: the requester."""
     person = new_employee()
-    client = admin.get_client_id("realm-management")
-    assert client is not None
-    admin.assign_client_role(person.user_id, client, [admin.get_client_role(client, "manage-users")])
+    grant_realm_management(admin, person.user_id, ("manage-users",))
     return person
 
 

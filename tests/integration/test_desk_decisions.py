@@ -11,7 +11,7 @@ import pytest
 import requests
 from keycloak import KeycloakAdmin
 
-from tests.support.admin_api import AdminApi, token
+from tests.support.admin_api import AdminApi, grant_realm_management, token
 from tests.support.desk import case_number_of, create_operator, file_request
 from tests.support.employees import Employee, email_of
 
@@ -46,9 +46,7 @@ def operator(new_operator) -> AdminApi:
 def locked_out_administrator(admin: KeycloakAdmin, new_employee) -> Employee:
     """An administrator of acme (realm-admin) with an authenticator app, which they have lost."""
     person = new_employee()
-    management = admin.get_client_id("realm-management")
-    assert management is not None
-    admin.assign_client_role(person.user_id, management, [admin.get_client_role(management, "realm-admin")])
+    grant_realm_management(admin, person.user_id, ("realm-admin",))
     return person
 
 

@@ -67,13 +67,18 @@ def create_administrator(admin: KeycloakAdmin, prefix: str, roles: tuple[str, ..
             "credentials": [{"type": "password", "value": password, "temporary": False}],
         }
     )
+    grant_realm_management(admin, user_id, roles)
+    realm = admin.connection.realm_name
+    assert realm is not None
+    return Administrator(realm, username, password, user_id)
+
+
+def grant_realm_management(admin: KeycloakAdmin, user_id: str, roles: tuple[str, ...]) -> None:
+    """Give the user these roles of the realm's ``realm-management`` client (none: nothing)."""
     if roles:
         management = admin.get_client_id("realm-management")
         assert management is not None, "every realm has the realm-management client"
         admin.assign_client_role(user_id, management, [admin.get_client_role(management, role) for role in roles])
-    realm = admin.connection.realm_name
-    assert realm is not None
-    return Administrator(realm, username, password, user_id)
 
 
 def limit_to_group(admin: KeycloakAdmin, administrator: Administrator, group_id: str) -> None:

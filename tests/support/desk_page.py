@@ -12,6 +12,8 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw
 from playwright.sync_api import Page
 
+from tests.support.screenshots import shoot
+
 REALM = "acme"
 # The picture of the identity document: a card with a blue "BSN" field and a green number line, at these places.
 CARD_SIZE = (1600, 1000)
@@ -142,12 +144,6 @@ def drag_over(page: Page, area: tuple[int, int, int, int], slack: int = 12) -> N
         steps=8,
     )
     page.mouse.up()
-
-
-def shoot(page: Page, test_output: Path, name: str) -> None:
-    folder = test_output / "browser"
-    folder.mkdir(exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
 def open_request_page(page: Page, sidecar_url: str, language: str = "en") -> None:

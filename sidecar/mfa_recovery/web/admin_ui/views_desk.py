@@ -41,6 +41,14 @@ DOCUMENT_NAMES = {
     DocumentKind.ID_DOCUMENT: N_("Identity document (masked copy)"),
     DocumentKind.SELFIE: N_("Selfie with the identity document"),
 }
+DECIDED = {  # what the operator is told after each result of a decision
+    "approved": N_(
+        "Approved. The administrator's MFA is reset: they set up a new authenticator app at their next sign-in, and "
+        "are told by email."
+    ),
+    "approval_recorded": N_("Your approval is recorded. A second operator must approve before anything changes."),
+    "rejected": N_("Rejected. The requester is told the reason by email; nothing changed in Keycloak."),
+}
 FORM_FIELDS = ("approve_reason", "reject_reason", "text")
 INLINE_TYPES = frozenset({"image/jpeg"})  # shown on the page; anything else (the PDF) is downloaded
 
@@ -130,8 +138,7 @@ def desk_document(realm: str, case_number: str, document_id: str) -> Response:
 
 @bp.post("/realms/<realm>/desk/cases/<case_number>/notes")
 def desk_note(realm: str, case_number: str) -> Response | tuple[str, int]:
-    call = auth.admin_call(realm)
-    auth.check_form(realm, f"desk-note:{case_number}")
+    call = _form_call(realm, "note", case_number)
     try:
         services().desk_decisions.add_note(call, case_number, request.form.get("text", ""))
     except InvalidInput:
@@ -143,8 +150,7 @@ def desk_note(realm: str, case_number: str) -> Response | tuple[str, int]:
 
 @bp.post("/realms/<realm>/desk/cases/<case_number>/approve")
 def desk_approve(realm: str, case_number: str) -> Response | tuple[str, int]:
-    call = auth.admin_call(realm)
-    auth.check_form(realm, f"desk-approve:{case_number}")
+    call = _form_call(realm, "approve", case_number)
     reason, user_id = request.form.get("approve_reason", ""), request.form.get("user_id", "")
     errors = _reason_error("approve_reason", reason)
     if not user_id:
@@ -152,33 +158,21 @@ def desk_approve(realm: str, case_number: str) -> Response | tuple[str, int]:
     if errors:
         return _case_page(call, case_number, status=400, errors=errors)
     try:
-        decision = _decided(lambda: services().desk_decisions.approve(call, case_number, user_id, reason))
+        _decide(lambda: services().desk_decisions.approve(call, case_number, user_id, reason))
     except InvalidInput:
         errors = {"user_id": _("Choose the administrator whose MFA is reset.")}
         return _case_page(call, case_number, status=400, errors=errors)
-    if decision == "approved":
-        flash(
-            "ok",
-            N_(
-                "Approved. The administrator's MFA is reset: they set up a new authenticator app at their next "
-                "sign-in, and are told by email."
-            ),
-        )
-    elif decision == "approval_recorded":
-        flash("ok", N_("Your approval is recorded. A second operator must approve before anything changes."))
     return redirect_to("desk_case", case_number=case_number)
 
 
 @bp.post("/realms/<realm>/desk/cases/<case_number>/reject")
 def desk_reject(realm: str, case_number: str) -> Response | tuple[str, int]:
-    call = auth.admin_call(realm)
-    auth.check_form(realm, f"desk-reject:{case_number}")
+    call = _form_call(realm, "reject", case_number)
     reason = request.form.get("reject_reason", "")
     errors = _reason_error("reject_reason", reason)
     if errors:
         return _case_page(call, case_number, status=400, errors=errors)
-    if _decided(lambda: services().desk_decisions.reject(call, case_number, reason)) == "rejected":
-        flash("ok", N_("Rejected. The requester is told the reason by email; nothing changed in Keycloak."))
+    _decide(lambda: services().desk_decisions.reject(call, case_number, reason))
     return redirect_to("desk_case", case_number=case_number)
 
 
@@ -194,14 +188,20 @@ def _reason_error(field: str, reason: str) -> dict[str, FieldError]:
     return {}
 
 
-def _decided(decide: Callable[[], Decision]) -> str | None:
-    """Run a decision; a refusal an operator can act on becomes a message on the case page (None)."""
+def _form_call(realm: str, form: str, case_number: str) -> AdminCall:
+    """The operator of a POST whose form token fits this form of this case."""
+    call = auth.admin_call(realm)
+    auth.check_form(realm, f"desk-{form}:{case_number}")
+    return call
+
+
+def _decide(decide: Callable[[], Decision]) -> None:
+    """Run a decision and say what it did; a refusal an operator can act on becomes the message instead."""
     try:
-        return decide().result
+        flash("ok", DECIDED[decide().result])
     except OwnCase:
         flash("error", N_("This case is about your own account. Another operator must decide it; nothing changed."))
     except AlreadyApproved:
         flash("error", N_("You approved this case already. A second, different operator must approve it."))
     except CaseDecided:
         flash("error", N_("This case is decided already; nothing changed."))
-    return None

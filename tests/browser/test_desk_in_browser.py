@@ -51,11 +51,15 @@ def test_the_sign_in_pages_link_to_the_desk(page: Page, keycloak, sidecar, new_e
     assert page.locator("h1").count() == 1  # the request form, or the page saying the desk is closed
 
 
-def test_the_dutch_sign_in_page_links_to_the_dutch_desk(page: Page, keycloak, sidecar):
+def test_the_dutch_sign_in_page_links_to_the_dutch_desk(page: Page, keycloak, sidecar, test_output):
     page.goto(DemoClient(keycloak, ui_locales="nl").authorization_url())
     link = page.locator("#mfa-recovery-desk-link")
     assert link.inner_text().strip() == "Beheerder en je MFA kwijt?"
     assert link.get_attribute("href") == f"{sidecar.url}/desk/request?realm={REALM}&lang=nl"
+    link.click()
+    page.locator("h1").wait_for()
+    assert page.locator("html").get_attribute("lang") == "nl"
+    shoot(page, test_output, "desk-nl-01-request-page")
 
 
 def test_file_a_request_with_a_masked_copy(page: Page, sidecar, test_output, tmp_path):

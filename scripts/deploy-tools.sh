@@ -44,7 +44,11 @@ compose_command() {  # print the compose command that works here, installing Deb
         echo "docker compose"; return 0
     fi
     if ! command -v docker-compose >/dev/null 2>&1; then
-        ensure_system_packages docker-compose
+        # Without its recommendations: they bring a Docker engine (docker.io, containerd), not needed to validate.
+        log "installing Debian's docker-compose (the compose validator)"
+        local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-compose >&2
     fi
     command -v docker-compose
 }

@@ -78,8 +78,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "mfa-recovery.commonVolumes" -}}
 - name: tmp
   emptyDir:
-    medium: Memory
-    sizeLimit: 64Mi
+    sizeLimit: 512Mi  # uploads to the recovery desk are spooled here (up to 10 MiB a document by default)
 {{- if .Values.secrets.asFiles }}
 - name: secrets
   secret:

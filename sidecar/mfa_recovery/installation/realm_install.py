@@ -302,8 +302,10 @@ def _place_step(admin: RealmAdmin) -> None:
     step = next(e for e in after if e.get("providerId") == AUTHENTICATOR)
     for _ in range(after.index(step)):
         admin.raise_priority(str(step["id"]))
-    for execution in (otp, step):
-        if execution.get("requirement") != REQUIREMENT:
+    # Read again: Keycloak's PUT of an execution also sets the priority it is given.
+    executions = admin.get_executions(FLOW_ALIAS)
+    for execution in executions:
+        if execution["id"] in (otp["id"], step["id"]) and execution.get("requirement") != REQUIREMENT:
             admin.update_execution(FLOW_ALIAS, {**execution, "requirement": REQUIREMENT})
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from keycloak.exceptions import KeycloakError
 
 from mfa_recovery import cli as cli_module
 from mfa_recovery.cli import CliContext, cli
@@ -20,10 +21,12 @@ from mfa_recovery.installation.realm_install import (
     TEXTS,
     InstallError,
     InstallSettings,
+    KeycloakRealmAdmin,
     RealmAdmin,
     Record,
     Step,
     apply_steps,
+    plan_grant,
     plan_install,
     plan_uninstall,
     realm_client,
@@ -119,6 +122,26 @@ def test_a_flow_of_ours_that_lost_its_step_gets_it_back() -> None:
         AUTHENTICATOR,
         "webauthn-authenticator",
     ]
+
+
+def test_a_flow_of_ours_without_a_record_gets_one_so_that_uninstall_works() -> None:
+    realm = corporate_realm()
+    install(realm, bind=True)
+    realm.flows[realm.by_alias(FLOW_ALIAS)["id"]]["description"] = "edited by hand"
+    steps = plan_install(realm, "corp", SETTINGS, bind=True)
+    assert changes(steps) == [f"update flow {FLOW_ALIAS!r} in corp (install record)"]
+    apply_steps(steps)
+    record = Record.parse(realm.by_alias(FLOW_ALIAS)["description"])
+    assert record is not None and record.browser_flow == "browser", "ours is bound: Keycloak's own flow"
+    uninstall(realm)
+    assert realm.realm["browserFlow"] == "browser" and FLOW_ALIAS not in {f["alias"] for f in realm.flows.values()}
+
+
+def test_install_refuses_a_realm_keycloak_does_not_have() -> None:
+    master = FakeMaster(("corp",))
+    with pytest.raises(InstallError, match="Keycloak has no realm 'nosuch'"):
+        plan_grant(master, "mfa-recovery-sidecar", "s" * 32, "nosuch")
+    assert master.clients.keys() == {"corp-realm"}
 
 
 # --- the rest of what install adds -----------------------------------------------------------------------------
@@ -377,3 +400,78 @@ def test_uninstall_restores_the_realm_and_says_what_it_keeps(keycloak: KeycloakS
     assert keycloak.master.realm.snapshot() == before
     again = run("uninstall")
     assert again.exit_code == 2 and "was not installed there" in again.output
+
+
+# --- the REST calls ----------------------------------------------------------------------------------------------
+
+
+class Answer:
+    def __init__(self, status_code: int, body: Any = None) -> None:
+        self.status_code = status_code
+        self.content = b"" if body is None else json.dumps(body).encode()
+        self.text = self.content.decode()
+        self.reason = "reason"
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class RecordingConnection:
+    """python-keycloak's connection: notes each call, answers from ``answers`` (else 204)."""
+
+    def __init__(self, **answers: Answer) -> None:
+        self.calls: list[tuple[str, str, Any]] = []
+        self.answers = answers
+
+    def _answer(self, method: str, path: str, data: Any) -> Answer:
+        self.calls.append((method, path, None if data is None else json.loads(data)))
+        return self.answers.get(method, Answer(204))
+
+    def raw_get(self, path: str, **params: Any) -> Answer:
+        return self._answer("GET", path + (f"?{params}" if params else ""), None)
+
+    def raw_post(self, path: str, data: str) -> Answer:
+        return self._answer("POST", path, data)
+
+    def raw_put(self, path: str, data: str) -> Answer:
+        return self._answer("PUT", path, data)
+
+    def raw_delete(self, path: str) -> Answer:
+        return self._answer("DELETE", path, None)
+
+
+def test_the_rest_calls_name_the_realm_and_quote_the_aliases() -> None:
+    connection = RecordingConnection()
+    admin = KeycloakRealmAdmin(connection, "my realm")
+    admin.copy_flow("corporate login", FLOW_ALIAS)
+    admin.add_execution(f"{FLOW_ALIAS} forms", AUTHENTICATOR)
+    admin.update_execution(FLOW_ALIAS, {"id": "e1", "requirement": "ALTERNATIVE", "priority": 20})
+    admin.raise_priority("e1")
+    admin.register_required_action("mfa-recovery-setup", "Set up account recovery")
+    admin.set_localization_texts("nl", {"k": "tekst"})
+    admin.delete_localization_text("nl", "k")
+    admin.update_realm({"browserFlow": FLOW_ALIAS})
+    base = "admin/realms/my%20realm"
+    assert connection.calls == [
+        ("POST", f"{base}/authentication/flows/corporate%20login/copy", {"newName": FLOW_ALIAS}),
+        ("POST", f"{base}/authentication/flows/mfa-recovery%20browser%20forms/executions/execution",
+         {"provider": AUTHENTICATOR}),
+        ("PUT", f"{base}/authentication/flows/mfa-recovery%20browser/executions",
+         {"id": "e1", "requirement": "ALTERNATIVE", "priority": 20}),
+        ("POST", f"{base}/authentication/executions/e1/raise-priority", {}),
+        ("POST", f"{base}/authentication/register-required-action",
+         {"providerId": "mfa-recovery-setup", "name": "Set up account recovery"}),
+        ("POST", f"{base}/localization/nl", {"k": "tekst"}),
+        ("DELETE", f"{base}/localization/nl/k", None),
+        ("PUT", base, {"browserFlow": FLOW_ALIAS}),
+    ]  # fmt: skip
+
+
+def test_a_refusal_of_keycloak_is_a_keycloak_error_and_an_answer_is_read() -> None:
+    found = KeycloakRealmAdmin(RecordingConnection(GET=Answer(200, [{"clientId": "a", "id": "u"}])), "corp")
+    assert found.find_client("a") == {"clientId": "a", "id": "u"}
+    assert found.find_client("b") is None
+    refused = KeycloakRealmAdmin(RecordingConnection(POST=Answer(409, {"errorMessage": "exists"})), "corp")
+    with pytest.raises(KeycloakError) as error:
+        refused.copy_flow("browser", FLOW_ALIAS)
+    assert error.value.response_code == 409

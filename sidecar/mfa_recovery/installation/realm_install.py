@@ -200,11 +200,10 @@ def plan_install(admin: RealmAdmin, realm: str, settings: InstallSettings, *, bi
     browser flow has no OTP form."""
     representation = admin.get_realm()
     ours = _our_flow(admin)
-    record = Record.parse(ours.get("description")) if ours else None
-    if record is None:
-        record = _record_now(admin, representation, settings)
+    recorded = Record.parse(ours.get("description")) if ours else None
+    record = recorded or _record_now(admin, representation, settings)
     return [
-        _flow_step(admin, realm, ours, record),
+        _flow_step(admin, realm, ours, record, recorded is not None),
         *_bind_steps(admin, realm, representation, bind),
         _client_step(admin, realm, settings),
         _required_action_step(admin, realm),
@@ -265,30 +264,44 @@ def _siblings(executions: list[dict[str, Any]], otp: dict[str, Any]) -> list[dic
     return after
 
 
-def _flow_step(admin: RealmAdmin, realm: str, ours: dict[str, Any] | None, record: Record) -> Step:
+def _flow_step(admin: RealmAdmin, realm: str, ours: dict[str, Any] | None, record: Record, recorded: bool) -> Step:
+    if len(record.text()) > DESCRIPTION_LIMIT:
+        raise InstallError(
+            "the names of the browser flow and the login theme are too long to record; nothing was changed"
+        )
     if ours is None:
         source = record.browser_flow
         subflow, _ = _otp_form(admin.get_executions(source), source)
-        if len(record.text()) > DESCRIPTION_LIMIT:
-            raise InstallError(f"the names of flow {source!r} and theme are too long to record; nothing was changed")
 
         def create() -> None:
             admin.copy_flow(source, FLOW_ALIAS)
-            copied = _our_flow(admin)
-            if copied is None:
-                raise InstallError(f"Keycloak did not create the flow {FLOW_ALIAS!r}")
-            admin.update_flow({**copied, "description": record.text()})
+            _write_record(admin, record)
             _place_step(admin)
 
         where = FLOW_ALIAS if subflow == source else f"{FLOW_ALIAS} {subflow}"
         return Step(f"create flow {FLOW_ALIAS!r} in {realm} (copy of {source!r}, MFA recovery in {where!r})", create)
     executions = admin.get_executions(FLOW_ALIAS)
-    subflow, otp = _otp_form(executions, FLOW_ALIAS)
+    _, otp = _otp_form(executions, FLOW_ALIAS)
     after = _siblings(executions, otp)
-    if after and after[0].get("providerId") == AUTHENTICATOR:
-        if after[0].get("requirement") == REQUIREMENT and otp.get("requirement") == REQUIREMENT:
-            return Step(f"unchanged flow {FLOW_ALIAS!r} in {realm}")
-    return Step(f"update flow {FLOW_ALIAS!r} in {realm} (MFA recovery beside the OTP form)", lambda: _place_step(admin))
+    placed = bool(after) and after[0].get("providerId") == AUTHENTICATOR
+    placed = placed and after[0].get("requirement") == REQUIREMENT and otp.get("requirement") == REQUIREMENT
+    if placed and recorded:
+        return Step(f"unchanged flow {FLOW_ALIAS!r} in {realm}")
+    what = [*([] if recorded else ["install record"]), *([] if placed else ["MFA recovery beside the OTP form"])]
+
+    def update() -> None:
+        if not recorded:  # a flow of that name without a record (made by hand): the realm as it is now
+            _write_record(admin, record)
+        _place_step(admin)
+
+    return Step(f"update flow {FLOW_ALIAS!r} in {realm} ({', '.join(what)})", update)
+
+
+def _write_record(admin: RealmAdmin, record: Record) -> None:
+    flow = _our_flow(admin)
+    if flow is None:
+        raise InstallError(f"Keycloak did not create the flow {FLOW_ALIAS!r}")
+    admin.update_flow({**flow, "description": record.text()})
 
 
 def _place_step(admin: RealmAdmin) -> None:
@@ -535,12 +548,12 @@ def plan_grant(master: MasterAdmin, client_id: str, secret: str, realm: str) -> 
     def apply() -> None:
         grant(master, client_id, secret, [realm])
 
-    uuid = master.get_client_id(client_id)
-    if uuid is None:
-        return Step(f"create client {client_id} in {SERVICE_REALM} with {', '.join(ROLES)} on {realm}", apply)
     realm_client_uuid = master.get_client_id(f"{realm}-realm")
     if realm_client_uuid is None:
         raise InstallError(f"Keycloak has no realm {realm!r} (no client {realm}-realm in {SERVICE_REALM})")
+    uuid = master.get_client_id(client_id)
+    if uuid is None:
+        return Step(f"create client {client_id} in {SERVICE_REALM} with {', '.join(ROLES)} on {realm}", apply)
     account = master.get_client_service_account_user(uuid)["id"]
     held = {role["name"] for role in master.get_client_roles_of_user(account, realm_client_uuid)}
     missing = [role for role in ROLES if role not in held]

@@ -22,7 +22,7 @@ Uninstall needs what X had before install; install records it, before anything e
 of its own flow (``mfa-recovery install record: {...}``): the browser flow bound before, the login theme before,
 whether the required action was registered (and enabled), and what already existed and so is not ours (a client
 of the same id, a ``supervisor`` attribute). The record goes with the flow, which uninstall deletes last. Uninstall
-then: binds the recorded browser flow again (when ours is bound), resets the login theme, deletes the clients,
+then: binds the recorded browser flow again (when ours is bound), resets the login theme, deletes the client,
 the required action (or disables it again, or leaves it when it was enabled before), the profile attribute and
 the localization texts that install created, and the flow. It leaves the users' credentials (backup codes of type
 ``mfa-recovery-backup-codes`` stay stored, unused until install again), the users' ``supervisor`` values (Keycloak
@@ -33,29 +33,38 @@ Everything is planned first (reads only) and then applied step by step; a realm 
 form is refused during planning, before anything changes. Every step is idempotent, so a second install plans
 only "unchanged" steps.
 
-The REST calls (paths under ``/admin/realms/X``; :class:`KeycloakRealmAdmin` makes them):
+The REST calls, all under ``/admin/realms/X`` (:class:`KeycloakRealmAdmin` makes them; JSON bodies):
 
-=====================================================  =================================================
-``GET /`` and ``PUT /`` (``browserFlow``, ``loginTheme``)  read the realm, bind the flow, set the theme
-``GET /authentication/flows``                          the top-level flows (ours, with its record)
-``POST /authentication/flows/{alias}/copy``            ``{"newName": "mfa-recovery browser"}``
-``PUT /authentication/flows/{id}``                     our flow's description (the record)
-``DELETE /authentication/flows/{id}``                  our flow and its subflows
-``GET /authentication/flows/{alias}/executions``       every execution, subflows nested (``level``)
-``POST /authentication/flows/{alias}/executions/execution``  ``{"provider": "mfa-recovery"}`` (DISABLED, last)
-``PUT /authentication/flows/{alias}/executions``       requirement (with the execution's own priority)
-``POST /authentication/executions/{id}/raise-priority``  until the step is right after the OTP form
-``GET /clients?clientId=…``, ``GET /clients/{id}/client-secret``, ``POST /clients``, ``PUT /clients/{id}``,
-``DELETE /clients/{id}``                               the admin UI's client
-``GET /authentication/required-actions``               is ``mfa-recovery-setup`` registered, enabled
-``POST /authentication/register-required-action``      ``{"providerId", "name"}`` (registers it enabled)
-``PUT|DELETE /authentication/required-actions/{alias}``  enable, disable again, unregister
-``GET|PUT /users/profile``                             the user profile with the ``supervisor`` attribute
-``GET /localization/{locale}``                         the realm's own texts (en, nl)
-``POST /localization/{locale}``                        ``{key: text}`` (JSON), ``DELETE /localization/{locale}/{key}``
-=====================================================  =================================================
+* ``GET /`` the realm (``browserFlow``, ``loginTheme``); ``PUT /`` with ``{"browserFlow": alias}`` (bind, rebind)
+  or ``{"loginTheme": name}``;
+* ``GET /authentication/flows`` the top-level flows (ours, and the description holding the record);
+* ``POST /authentication/flows/{alias}/copy`` ``{"newName": "mfa-recovery browser"}`` (subflows are copied as
+  ``"mfa-recovery browser <subflow alias>"``);
+* ``PUT /authentication/flows/{id}`` our flow as read, with the record as its ``description``;
+* ``GET /authentication/flows/{alias}/executions`` every execution, subflows' nested ones after them (``level``,
+  ``displayName`` = a subflow's alias, ``providerId``, ``requirement``, ``priority``);
+* ``POST /authentication/flows/{subflow alias}/executions/execution`` ``{"provider": "mfa-recovery"}`` (Keycloak adds
+  it last, DISABLED);
+* ``POST /authentication/executions/{id}/raise-priority`` until our step is right after the OTP form;
+* ``PUT /authentication/flows/mfa-recovery browser/executions`` an execution as read again, ``requirement``
+  ALTERNATIVE (Keycloak also sets the ``priority`` given, so it is read after the moves);
+* ``DELETE /authentication/flows/{id}`` our flow and its subflows (uninstall, last);
+* ``GET /clients?clientId=…``, ``GET /clients/{id}/client-secret``, ``POST /clients``, ``PUT /clients/{id}``,
+  ``DELETE /clients/{id}`` the admin UI's client;
+* ``GET /authentication/required-actions``; ``POST /authentication/register-required-action``
+  ``{"providerId": "mfa-recovery-setup", "name": "Set up account recovery"}`` (registers it enabled);
+  ``PUT /authentication/required-actions/mfa-recovery-setup`` (enable, disable again) and ``DELETE`` of it;
+* ``GET /users/profile`` and ``PUT /users/profile`` the whole user profile, with or without ``supervisor``;
+* ``GET /localization/{locale}`` the realm's own texts, ``POST /localization/{locale}`` ``{key: text}``,
+  ``DELETE /localization/{locale}/{key}``, for en and nl.
 
-The grant of the sidecar's service account (master) is :func:`plan_grant` over :mod:`.service_account`.
+The grant of the sidecar's service account is :func:`plan_grant` over :mod:`.service_account` and
+python-keycloak in master: ``GET /admin/realms/master/clients?clientId=X-realm`` and ``…?clientId=<sidecar's
+client>``, ``GET …/clients/{id}/service-account-user``, ``GET …/users/{id}/role-mappings/clients/{id}``; applied,
+:func:`.service_account.grant` (``PUT`` or ``POST`` of the client, ``POST`` of the missing role mappings).
+
+The attribute is the realm option ``supervisor_attribute``'s default name (``supervisor``); a realm that set the
+option to another name declares that attribute itself.
 """
 
 from __future__ import annotations

@@ -91,6 +91,16 @@ def test_install_on_keycloaks_built_in_browser_flow_makes_the_otp_form_alternati
     assert ("auth-otp-form", "REQUIRED") in [(provider, req) for _, provider, req in builtin]
 
 
+def test_a_browser_flow_that_has_the_recovery_step_already_is_copied_with_one_step_of_ours() -> None:
+    realm = corporate_realm()
+    second = realm.by_alias("corporate second factor")["id"]
+    realm.step(second, "ALTERNATIVE", 40, AUTHENTICATOR)
+    install(realm)
+    order = [provider for _, provider, _ in realm.outline(FLOW_ALIAS)]
+    assert order.count(AUTHENTICATOR) == 1
+    assert order[-3:] == ["auth-otp-form", AUTHENTICATOR, "webauthn-authenticator"]
+
+
 def test_the_flow_records_what_uninstall_needs_in_its_description() -> None:
     realm = corporate_realm()
     install(realm)

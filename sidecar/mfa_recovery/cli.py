@@ -1,6 +1,6 @@
 """Command line: ``mfa-recovery codes issue|remaining``, ``backup-email show``, ``realm-options show|set``,
 ``notifications send-pending``, ``audit verify|show``, ``desk purge``, ``desk operators setup``,
-``answer-key generate|public``, ``service-account grant``, ``db upgrade``, ``serve``."""
+``answer-key generate|public``, ``service-account grant``, ``realm install|uninstall``, ``db upgrade``, ``serve``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from .audit.log import MAX_PAGE, AuditEvent
 from .bridge_auth.answers import load_private_key, new_private_key_pem, public_key_text
 from .config import PREFIX, ConfigError, Settings
 from .directory import Directory
-from .installation import desk_operators
+from .installation import desk_operators, realm_install
+from .installation.realm_install import KeycloakRealmAdmin
 from .installation.service_account import SERVICE_REALM, GrantError, grant
 from .realm_options.options import SETUP_PROMPTS, InvalidRealmOptions, RealmOptions
 from .services import Services, build_services, keycloak_directory
@@ -505,6 +506,117 @@ def service_account_grant(ctx: CliContext, realms: tuple[str, ...], admin_user: 
         fail(f"Keycloak at {settings.keycloak_url} refused or did not answer: {type(exc).__name__} {exc}")
     for line in done or ["nothing to change"]:
         click.echo(line)
+
+
+@cli.group("realm")
+def realm_group() -> None:
+    """mfa-recovery in an existing realm of Keycloak (docs/operations.md)."""
+
+
+ADMIN_USER_HELP = (
+    "An administrator of Keycloak's master realm; the password comes from "
+    "MFA_RECOVERY_KEYCLOAK_ADMIN_PASSWORD (or _FILE), else it is asked for."
+)
+
+
+def _master_admin(settings: Settings, admin_user: str, password: str) -> KeycloakAdmin:
+    """An administrator signed in to master (the realm's own REST calls name the realm in their paths)."""
+    return KeycloakAdmin(
+        server_url=settings.keycloak_url + "/",
+        username=admin_user,
+        password=password,
+        realm_name=SERVICE_REALM,
+        user_realm_name=SERVICE_REALM,
+        timeout=30,
+    )
+
+
+def _install_settings(ctx: CliContext) -> realm_install.InstallSettings:
+    settings = ctx.settings()
+    if not settings.admin_ui_client_secret:
+        fail(
+            "the admin UI has no client secret (MFA_RECOVERY_ADMIN_UI_CLIENT_SECRET or _FILE): the realm's admin UI "
+            "client needs it"
+        )
+    return realm_install.InstallSettings(
+        admin_ui_client_id=settings.admin_ui_client_id,
+        admin_ui_client_secret=settings.admin_ui_client_secret,
+        public_url=settings.public_url,
+    )
+
+
+def _run_plan(plan: Callable[[], list[realm_install.Step]], dry_run: bool, keycloak_url: str) -> None:
+    """Plan, then print the plan (``--dry-run``) or apply it step by step, printing each change once made."""
+    try:
+        steps = plan()
+        if dry_run:
+            for step in steps:
+                click.echo(step.description)
+        else:
+            for step in steps:
+                if step.apply is not None:
+                    step.apply()
+                    click.echo(step.description)
+            if not any(step.changes for step in steps):
+                click.echo("nothing to change")
+    except (realm_install.InstallError, GrantError) as exc:
+        fail(str(exc))
+    except (KeycloakError, RequestException, OSError) as exc:
+        fail(f"Keycloak at {keycloak_url} refused or did not answer: {type(exc).__name__} {exc}")
+    for step in steps:
+        if step.hint:
+            click.echo(step.hint)
+
+
+@realm_group.command("install")
+@click.option("--realm", required=True, help="The realm to add mfa-recovery to.")
+@click.option("--bind", is_flag=True, help="Also bind the new flow as the realm's browser flow.")
+@click.option("--dry-run", is_flag=True, help="Print the plan, one line per step, and change nothing.")
+@click.option("--admin-user", required=True, help=ADMIN_USER_HELP)
+@click.pass_obj
+def realm_install_command(ctx: CliContext, realm: str, bind: bool, dry_run: bool, admin_user: str) -> None:
+    """Add mfa-recovery to an existing realm: the browser flow "mfa-recovery browser" (a copy of the realm's browser
+    flow with the recovery step beside the OTP form), the admin UI's client, the required action, the supervisor
+    attribute, the login theme, the texts; and grant the realm to the sidecar's service account in master.
+    Running it again changes nothing."""
+    settings = ctx.settings()
+    wanted = _install_settings(ctx)
+    password = _admin_password(ctx.environ)
+
+    def plan() -> list[realm_install.Step]:
+        admin = _master_admin(settings, admin_user, password)
+        target = KeycloakRealmAdmin(admin.connection, realm)
+        grant_step = realm_install.plan_grant(
+            admin, settings.keycloak_client_id, settings.keycloak_client_secret, realm
+        )
+        return [grant_step, *realm_install.plan_install(target, realm, wanted, bind=bind)]
+
+    _run_plan(plan, dry_run, settings.keycloak_url)
+
+
+@realm_group.command("uninstall")
+@click.option("--realm", required=True, help="The realm to take mfa-recovery out of.")
+@click.option("--dry-run", is_flag=True, help="Print the plan, one line per step, and change nothing.")
+@click.option("--admin-user", required=True, help=ADMIN_USER_HELP)
+@click.pass_obj
+def realm_uninstall_command(ctx: CliContext, realm: str, dry_run: bool, admin_user: str) -> None:
+    """Take out what `realm install` added, as the record in its flow says: bind the browser flow bound before
+    install, reset the login theme, delete the flow, the client, the required action, the attribute, the texts.
+    Users' backup codes and the service account's roles in master stay."""
+    settings = ctx.settings()
+    wanted = _install_settings(ctx)
+    password = _admin_password(ctx.environ)
+
+    def plan() -> list[realm_install.Step]:
+        admin = _master_admin(settings, admin_user, password)
+        return realm_install.plan_uninstall(KeycloakRealmAdmin(admin.connection, realm), realm, wanted)
+
+    _run_plan(plan, dry_run, settings.keycloak_url)
+    click.echo(
+        f"kept: users' backup codes (credentials of type {realm_install.BACKUP_CODES_CREDENTIAL}), their "
+        f"{realm_install.SUPERVISOR} values, and the roles on {realm} of the sidecar's service account in "
+        f"{SERVICE_REALM} (`service-account grant`)"
+    )
 
 
 def _admin_password(environ: Mapping[str, str]) -> str:

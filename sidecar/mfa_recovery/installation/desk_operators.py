@@ -70,7 +70,7 @@ def client_representation(client_id: str, secret: str, public_url: str, realm: s
     }
 
 
-def _differences(existing: dict[str, Any], secret: str | None, wanted: dict[str, Any]) -> list[str]:
+def differences(existing: dict[str, Any], secret: str | None, wanted: dict[str, Any]) -> list[str]:
     """The names of what ``existing`` (and its ``secret``) has other than ``wanted``, never their values."""
     differ: list[str] = []
     for key, value in wanted.items():
@@ -121,7 +121,7 @@ def set_up(
         done.append(f"created client {client_id} in {realm}")
     else:
         existing = admin.get_client(client_uuid)
-        differ = _differences(existing, admin.get_client_secrets(client_uuid).get("value"), wanted)
+        differ = differences(existing, admin.get_client_secrets(client_uuid).get("value"), wanted)
         if differ:
             attributes = {**(existing.get("attributes") or {}), **wanted["attributes"]}
             admin.update_client(client_uuid, {**wanted, "attributes": attributes})

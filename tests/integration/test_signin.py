@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import jwt
 import pytest
 
 from tests.support.employees import brute_force_status, wait_for_brute_force_failures
-
-
-def claims_of(tokens: dict) -> dict:
-    # The token came straight from Keycloak's token endpoint over a direct connection; its claims are read only.
-    return jwt.decode(tokens["access_token"], options={"verify_signature": False})
+from tests.support.signin import claims_of
 
 
 def test_password_and_totp_sign_in(sign_in, new_employee):

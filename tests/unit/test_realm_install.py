@@ -29,12 +29,13 @@ from mfa_recovery.installation.realm_install import (
     plan_grant,
     plan_install,
     plan_uninstall,
+    profile_digest,
     realm_client,
     supervisor_attribute,
 )
 
 from .fakes.keycloak import FakeMaster
-from .fakes.realm import FakeRealm, corporate_realm, default_realm
+from .fakes.realm import DEFAULT_PROFILE, FakeRealm, corporate_realm, default_realm
 from .support import DEV_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,8 @@ def test_the_flow_records_what_uninstall_needs_in_its_description() -> None:
     realm = corporate_realm()
     install(realm)
     record = Record.parse(realm.by_alias(FLOW_ALIAS)["description"])
-    assert record == Record(browser_flow="corporate login", login_theme="corporate", required_action="absent")
+    assert record == Record(browser_flow="corporate login", login_theme="corporate", required_action="absent",
+                            default_profile=profile_digest(DEFAULT_PROFILE))  # fmt: skip
     assert len(realm.by_alias(FLOW_ALIAS)["description"]) <= 255
 
 

@@ -20,8 +20,9 @@ What install adds to realm X (what ``realm-config/acme-realm.json`` carries for 
 
 Uninstall needs what X had before install; install records it, before anything else changes, in the description
 of its own flow (``mfa-recovery install record: {...}``): the browser flow bound before, the login theme before,
-whether the required action was registered (and enabled), and what already existed and so is not ours (a client
-of the same id, a ``supervisor`` attribute). The record goes with the flow, which uninstall deletes last. Uninstall
+whether the required action was registered (and enabled), whether the realm had a user profile stored (else a
+digest of Keycloak's default one), and what already existed and so is not ours (a client of the same id, a
+``supervisor`` attribute, texts of a locale). The record goes with the flow, which uninstall deletes last. Uninstall
 then: binds the recorded browser flow again (when ours is bound), resets the login theme, deletes the client,
 the required action (or disables it again, or leaves it when it was enabled before), the profile attribute and
 the localization texts that install created, and the flow. It leaves the users' credentials (backup codes of type
@@ -55,8 +56,12 @@ The REST calls, all under ``/admin/realms/X`` (:class:`KeycloakRealmAdmin` makes
   ``{"providerId": "mfa-recovery-setup", "name": "Set up account recovery"}`` (registers it enabled);
   ``PUT /authentication/required-actions/mfa-recovery-setup`` (enable, disable again) and ``DELETE`` of it;
 * ``GET /users/profile`` and ``PUT /users/profile`` the whole user profile, with or without ``supervisor``;
+  ``GET /components?type=org.keycloak.userprofile.UserProfileProvider`` whether a profile is stored, and
+  ``DELETE /components/{id}`` (uninstall, when the realm had Keycloak's default profile and it is unchanged but for
+  our attribute: back to the default);
 * ``GET /localization/{locale}`` the realm's own texts, ``POST /localization/{locale}`` ``{key: text}``,
-  ``DELETE /localization/{locale}/{key}``, for en and nl.
+  ``DELETE /localization/{locale}/{key}``, and ``DELETE /localization/{locale}`` for a locale that had no texts
+  before install and has none left, for en and nl.
 
 The grant of the sidecar's service account is :func:`plan_grant` over :mod:`.service_account` and
 python-keycloak in master: ``GET /admin/realms/master/clients?clientId=X-realm`` and ``…?clientId=<sidecar's
@@ -69,6 +74,7 @@ option to another name declares that attribute itself.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -92,6 +98,7 @@ SUPERVISOR = DEFAULT_SUPERVISOR_ATTRIBUTE
 PROFILE_GROUP = "user-metadata"
 CLIENT_DESCRIPTION = "The sidecar's admin web UI: realm administrators sign in here (authorization code + PKCE)."
 BACKUP_CODES_CREDENTIAL = "mfa-recovery-backup-codes"  # BackupCodesCredentialProvider.TYPE
+USER_PROFILE_PROVIDER = "org.keycloak.userprofile.UserProfileProvider"  # the component type of a stored profile
 RECORD_MARK = "mfa-recovery install record: "
 DESCRIPTION_LIMIT = 255  # Keycloak's column for a flow's description
 TEXTS: dict[str, dict[str, str]] = {
@@ -140,9 +147,12 @@ class RealmAdmin(Protocol):
     def delete_required_action(self, alias: str) -> None: ...
     def get_user_profile(self) -> dict[str, Any]: ...
     def update_user_profile(self, profile: dict[str, Any]) -> None: ...
+    def stored_user_profile(self) -> str | None: ...
+    def delete_component(self, component_id: str) -> None: ...
     def get_localization_texts(self, locale: str) -> dict[str, str]: ...
     def set_localization_texts(self, locale: str, texts: dict[str, str]) -> None: ...
     def delete_localization_text(self, locale: str, key: str) -> None: ...
+    def delete_localization_locale(self, locale: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,10 @@ class Record:
     browser_flow: str
     login_theme: str | None
     required_action: str  # "absent", "disabled" or "enabled"
-    kept: list[str] = field(default_factory=list)  # what existed before: "client:<id>", "attribute:<name>"
+    # what existed before: "client:<id>", "attribute:<name>", "texts:<locale>" (the locale had texts of its own)
+    kept: list[str] = field(default_factory=list)
+    # the digest of Keycloak's default user profile when the realm had none stored (None: it had one)
+    default_profile: str | None = None
 
     def text(self) -> str:
         data = {
@@ -182,6 +195,7 @@ class Record:
             "loginTheme": self.login_theme,
             "requiredAction": self.required_action,
             "kept": self.kept,
+            "defaultProfile": self.default_profile,
         }
         return RECORD_MARK + json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -196,6 +210,7 @@ class Record:
                 login_theme=None if data["loginTheme"] is None else str(data["loginTheme"]),
                 required_action=str(data["requiredAction"]),
                 kept=[str(item) for item in data["kept"]],
+                default_profile=None if data.get("defaultProfile") is None else str(data["defaultProfile"]),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -235,14 +250,24 @@ def _record_now(admin: RealmAdmin, representation: dict[str, Any], settings: Ins
     kept = []
     if admin.find_client(settings.admin_ui_client_id) is not None:
         kept.append(f"client:{settings.admin_ui_client_id}")
-    if _profile_attribute(admin.get_user_profile()) is not None:
+    profile = admin.get_user_profile()
+    if _profile_attribute(profile) is not None:
         kept.append(f"attribute:{SUPERVISOR}")
+    kept += [f"texts:{locale}" for locale in TEXTS if admin.get_localization_texts(locale)]
     return Record(
         browser_flow=bound,
         login_theme=representation.get("loginTheme"),
         required_action="absent" if action is None else ("enabled" if action.get("enabled") else "disabled"),
         kept=kept,
+        default_profile=None if admin.stored_user_profile() is not None else profile_digest(profile),
     )
+
+
+def profile_digest(profile: dict[str, Any]) -> str:
+    """A digest of a user profile, to tell whether it is still the one Keycloak gave the realm by default (16 hex
+    digits: it tells changes apart, it guards nothing, and the record must fit a flow's description)."""
+    canonical = json.dumps(profile, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def _otp_form(executions: list[dict[str, Any]], flow_alias: str) -> tuple[str, dict[str, Any]]:
@@ -466,7 +491,7 @@ def plan_uninstall(admin: RealmAdmin, realm: str, settings: InstallSettings) -> 
         _unclient_step(admin, realm, settings, record),
         _unaction_step(admin, realm, record),
         _unprofile_step(admin, realm, record),
-        *_untext_steps(admin, realm),
+        *_untext_steps(admin, realm, record),
     ]
     flow_id = str(ours["id"])
     steps.append(Step(f"delete flow {FLOW_ALIAS!r} in {realm}", lambda: admin.delete_flow(flow_id)))
@@ -522,15 +547,25 @@ def _unaction_step(admin: RealmAdmin, realm: str, record: Record) -> Step:
 
 
 def _unprofile_step(admin: RealmAdmin, realm: str, record: Record) -> Step:
+    """Take the attribute out again. A realm that had Keycloak's default profile (none stored) and has nothing else
+    changed since gets its stored profile deleted, so that it is back on the default, as it was."""
     profile = admin.get_user_profile()
     if f"attribute:{SUPERVISOR}" in record.kept or _profile_attribute(profile) is None:
         return Step(f"unchanged user profile attribute {SUPERVISOR} in {realm}")
     attributes = [a for a in profile.get("attributes") or [] if a.get("name") != SUPERVISOR]
     changed = {**profile, "attributes": attributes}
+    stored = admin.stored_user_profile()
+    if stored is not None and record.default_profile == profile_digest(changed):
+        return Step(
+            f"delete user profile attribute {SUPERVISOR} in {realm} (back to Keycloak's default profile)",
+            lambda: admin.delete_component(stored),
+        )
     return Step(f"delete user profile attribute {SUPERVISOR} in {realm}", lambda: admin.update_user_profile(changed))
 
 
-def _untext_steps(admin: RealmAdmin, realm: str) -> list[Step]:
+def _untext_steps(admin: RealmAdmin, realm: str, record: Record) -> list[Step]:
+    """Delete our texts; a locale that had none of its own before install goes altogether once it is empty (Keycloak
+    keeps an empty locale otherwise)."""
     steps = []
     for locale, texts in TEXTS.items():
         have = admin.get_localization_texts(locale)
@@ -542,6 +577,8 @@ def _untext_steps(admin: RealmAdmin, realm: str) -> list[Step]:
         def delete(locale: str = locale, present: list[str] = present) -> None:
             for key in present:
                 admin.delete_localization_text(locale, key)
+            if f"texts:{locale}" not in record.kept and not admin.get_localization_texts(locale):
+                admin.delete_localization_locale(locale)
 
         steps.append(Step(f"delete localization texts {locale} in {realm} ({', '.join(present)})", delete))
     return steps
@@ -679,6 +716,16 @@ class KeycloakRealmAdmin:
 
     def delete_localization_text(self, locale: str, key: str) -> None:
         self._delete("localization", locale, key)
+
+    def delete_localization_locale(self, locale: str) -> None:
+        self._delete("localization", locale)
+
+    def stored_user_profile(self) -> str | None:
+        found = self._get("components", type=USER_PROFILE_PROVIDER)
+        return str(found[0]["id"]) if found else None
+
+    def delete_component(self, component_id: str) -> None:
+        self._delete("components", component_id)
 
 
 def _answer(response: Any) -> Any:

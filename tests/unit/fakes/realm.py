@@ -23,6 +23,12 @@ PROVIDERS = {
 }
 
 
+DEFAULT_PROFILE: dict[str, Any] = {  # Keycloak's profile of a realm that has stored none
+    "attributes": [{"name": name, "displayName": "${" + name + "}"} for name in ("username", "email")],
+    "groups": [{"name": "user-metadata", "displayHeader": "User metadata"}],
+}
+
+
 class KeycloakRefused(Exception):
     """What Keycloak answers with 400, 404 or 409."""
 
@@ -41,10 +47,8 @@ class FakeRealm:
             _action("UPDATE_PASSWORD", "Update Password", 20),
             _action("VERIFY_EMAIL", "Verify Email", 30),
         ]
-        self.profile: dict[str, Any] = {
-            "attributes": [{"name": name, "displayName": "${" + name + "}"} for name in ("username", "email")],
-            "groups": [{"name": "user-metadata", "displayHeader": "User metadata"}],
-        }
+        self.profile: dict[str, Any] = copy.deepcopy(DEFAULT_PROFILE)
+        self.stored_profile: str | None = None  # the component id once a profile is stored (Keycloak's default before)
         self.texts: dict[str, dict[str, str]] = {}
         self.writes: list[str] = []
         self._ids = itertools.count(1)
@@ -86,7 +90,8 @@ class FakeRealm:
                 "secrets": self.secrets,
                 "required_actions": self.required_actions,
                 "profile": self.profile,
-                "texts": {locale: texts for locale, texts in self.texts.items() if texts},
+                "stored_profile": self.stored_profile is not None,
+                "texts": self.texts,  # as Keycloak: a locale whose texts were all deleted is still there, empty
             }
         )
 
@@ -274,7 +279,18 @@ class FakeRealm:
 
     def update_user_profile(self, profile: dict[str, Any]) -> None:
         self.profile = copy.deepcopy(profile)
+        self.stored_profile = self.stored_profile or f"component-{next(self._ids)}"
         self.writes.append("update_user_profile")
+
+    def stored_user_profile(self) -> str | None:
+        return self.stored_profile
+
+    def delete_component(self, component_id: str) -> None:
+        if component_id != self.stored_profile:
+            raise KeycloakRefused("404 Could not find component")
+        self.stored_profile = None
+        self.profile = copy.deepcopy(DEFAULT_PROFILE)
+        self.writes.append("delete_component user profile")
 
     # --- localization ---
 
@@ -290,6 +306,12 @@ class FakeRealm:
             raise KeycloakRefused(f"404 no text {key}")
         del self.texts[locale][key]
         self.writes.append(f"delete_localization_text {locale} {key}")
+
+    def delete_localization_locale(self, locale: str) -> None:
+        if locale not in self.texts:
+            raise KeycloakRefused(f"404 No localization texts for locale {locale} found.")
+        del self.texts[locale]
+        self.writes.append(f"delete_localization_locale {locale}")
 
 
 def _action(alias: str, name: str, priority: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
 from ..observability.health import ReadinessChecks, readiness_checks
 from ..services import build_services, utc_now
-from . import admin_api, admin_ui, bridge, desk
+from . import admin_api, admin_ui, bridge, desk, observability
 from .bridge.answer_signature import sign_bridge_answer
 from .bridge.health import READINESS
 from .bridge.refusals import EXTENSION as REFUSALS
@@ -75,6 +75,7 @@ def create_app(
         services.engine, settings.keycloak_url, settings.smtp_host, settings.smtp_port, settings.smtp_tls
     )
     register_error_handlers(app)
+    observability.register(app, services)  # first: the request id is in every line logged after it
     app.before_request(keep_to_listener)
     if settings.bridge_port is not None:
         app.wsgi_app = ListenerSplit(app.wsgi_app, settings.bridge_port)  # type: ignore[method-assign]

@@ -6,9 +6,11 @@ access lines add ``method``, ``status`` and ``duration_ms``. ``text`` (the defau
 one readable line.
 
 Nothing the sidecar logs should hold a code, a token, a password or an address: the code never passes one to a
-logger (tests/unit/test_json_logs.py runs the flows and looks). :class:`RedactingFilter` is defence in depth on
-top: bearer tokens, JWTs, ``password=``-like pairs, e-mail addresses, backup codes and 8-digit codes are replaced
-before a line is written.
+logger (tests/unit/test_json_logs.py runs the flows and looks). :func:`redact` is defence in depth on top: bearer
+tokens, JWTs, ``password=``-like pairs, e-mail addresses, backup codes and 8-digit codes are replaced in every
+line both formatters write (message and traceback). It is done in the formatters, not in a filter: on Python 3.11
+a filter can only change the record itself, which every other handler (and a test's capture) would then see
+redacted too, hiding what the code really logged.
 """
 
 from __future__ import annotations
@@ -50,22 +52,6 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    """Replaces the message (already formatted with its arguments) and any exception text by the redacted one."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact(message)
-        if redacted != message or record.args:
-            record.msg = redacted
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
-
-
 class ContextFilter(logging.Filter):
     """Adds ``request_id`` and ``route`` of the request being served (None outside a request)."""
 
@@ -87,7 +73,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             "request_id": getattr(record, "request_id", None),
             "route": getattr(record, "route", None),
         }
@@ -97,7 +83,9 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line["exception"] = record.exc_text
+            line["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            line["stack"] = redact(record.stack_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -108,16 +96,15 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
             record.request_id = None
-        return super().format(record)
+        return redact(super().format(record))
 
 
 def handler(log_format: str, stream: IO[str] | None = None) -> logging.Handler:
-    """A handler writing ``log_format`` lines to ``stream`` (stderr), with the request's context and redaction."""
+    """A handler writing ``log_format`` lines to ``stream`` (stderr), with the request's context, redacted."""
     made = logging.StreamHandler(stream or sys.stderr)
     made.set_name(_HANDLER_NAME)
     made.setFormatter(JsonFormatter() if log_format == JSON else TextFormatter())
     made.addFilter(ContextFilter())
-    made.addFilter(RedactingFilter())
     return made
 
 

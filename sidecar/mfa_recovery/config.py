@@ -220,6 +220,12 @@ def _env(environ: Mapping[str, str]) -> str:
     return env
 
 
+def log_format(environ: Mapping[str, str]) -> str:
+    """``MFA_RECOVERY_LOG_FORMAT``: "json" or "text"; by default json in production (for a log collector), text in
+    development (for a person at a terminal)."""
+    return _choice(environ, "LOG_FORMAT", "json" if _env(environ) == PRODUCTION else "text", ("text", "json"))
+
+
 def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = environ.get(PREFIX + name)
     if raw is None or raw == "":
@@ -463,10 +469,7 @@ class Settings:
             desk_operator_role=problems.check(lambda: _operator_role(environ), "mfa-recovery-operator"),
             metrics_enabled=metrics_enabled,
             metrics_token=problems.check(lambda: _metrics_token(environ, env, metrics_enabled), None),
-            log_format=problems.check(
-                lambda: _choice(environ, "LOG_FORMAT", "json" if env == PRODUCTION else "text", ("text", "json")),
-                "text",
-            ),
+            log_format=problems.check(lambda: log_format(environ), "text"),
         )
         if settings.audit_key and settings.audit_key == settings.code_pepper:
             problems.lines.append(

@@ -115,3 +115,28 @@ def configure_logging(log_format: str, level: int = logging.INFO, stream: IO[str
         root.removeHandler(old)
     root.addHandler(handler(log_format, stream))
     root.setLevel(level)
+
+
+def gunicorn_logconfig() -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict`` for JSON lines: its error log through :class:`JsonFormatter` on stderr, its
+    access log silent (a logging configuration would turn it on, with raw paths), nothing of its own on the root
+    logger (the application's handler goes there, web/wsgi.py)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {
+                "level": "INFO",
+                "handlers": ["error_console"],
+                "propagate": False,
+                "qualname": "gunicorn.error",
+            },
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False, "qualname": "gunicorn.access"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},
+            "error_console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stderr"},
+        },
+        "formatters": {"generic": {"()": JsonFormatter}},
+    }

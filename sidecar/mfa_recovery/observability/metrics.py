@@ -30,6 +30,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
@@ -158,7 +159,7 @@ class OutboxCollector(Collector):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("mfa_recovery_outbox_pending", "Notification mails waiting in the outbox.")
         try:
             depth.add_metric([], outbox_depth(self._engine))
@@ -190,7 +191,7 @@ class _Forward(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
         self._registry = registry
 
-    def collect(self) -> Iterable[object]:  # type: ignore[override]
+    def collect(self) -> Iterable[Metric]:
         return self._registry.collect()
 
 

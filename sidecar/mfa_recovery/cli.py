@@ -694,11 +694,25 @@ def serve(ctx: CliContext, host: str, port: int, bridge_port: int | None, worker
     if settings.bridge_port == port:
         fail(f"--bridge-port must differ from --port ({port}): the bridge API has a port of its own")
     migrate.upgrade(settings.database_url)  # once, before the workers start
+    if settings.metrics_enabled:
+        import shutil
+
+        from .observability.metrics import MULTIPROC_ENV
+
+        # Every worker writes its metrics here and /metrics adds them up; emptied at each start, so no value of a
+        # previous run is counted again (observability/metrics.py).
+        metrics_dir = Path(settings.data_dir, "prometheus").resolve()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        environ[MULTIPROC_ENV] = str(metrics_dir)
     argv = [
         sys.executable, "-m", "gunicorn",
         "--workers", str(workers),
         "--bind", f"{host}:{port}",
-        "--access-logfile", "-",
+        # No gunicorn access log: it writes the raw path and query (an OpenID Connect callback's code, say); the
+        # application logs each request by its route and request id instead (web/observability.py). The hooks:
+        # child_exit for the metrics of a worker that ended.
+        "--config", "python:mfa_recovery.web.gunicorn_config",
         # gunicorn's own limits of a request, named so that no change of its defaults loosens them; its refusals
         # (414, 431) come back as the API's JSON errors from this worker (web/gunicorn_worker.py).
         "--worker-class", "mfa_recovery.web.gunicorn_worker.JsonRefusalWorker",

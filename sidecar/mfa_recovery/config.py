@@ -132,6 +132,21 @@ def _desk_key(environ: Mapping[str, str], env: str) -> str | None:
     return _production_secret(PREFIX + name, value, DEVELOPMENT_DESK_KEY) if value else None
 
 
+def _metrics_token(environ: Mapping[str, str], env: str, metrics: bool) -> str | None:
+    """The bearer token ``/metrics`` asks for. Production with metrics on requires one (the main listener is the
+    one browsers reach) and refuses short ones; development may leave it unset (``/metrics`` is then open)."""
+    name = "METRICS_TOKEN"
+    value = _read_optional_secret(environ, name)
+    if env != PRODUCTION or not metrics:
+        return value
+    if not value:
+        raise ConfigError(
+            f"{PREFIX}{name} (or {PREFIX}{name}_FILE) is required in production when {PREFIX}METRICS=on: "
+            "/metrics answers on the main listener, which browsers reach"
+        )
+    return _production_secret(PREFIX + name, value, "")
+
+
 def is_loopback_http(url: str) -> bool:
     """Plain http on this machine (development and tests): the only place the UI's cookie may go without Secure."""
     parts = urlsplit(url)
@@ -203,6 +218,12 @@ def _env(environ: Mapping[str, str]) -> str:
     if env not in (DEVELOPMENT, PRODUCTION):
         raise ConfigError(f"{PREFIX}ENV must be {DEVELOPMENT!r} or {PRODUCTION!r}, got {env!r}")
     return env
+
+
+def log_format(environ: Mapping[str, str]) -> str:
+    """``MFA_RECOVERY_LOG_FORMAT``: "json" or "text"; by default json in production (for a log collector), text in
+    development (for a person at a terminal)."""
+    return _choice(environ, "LOG_FORMAT", "json" if _env(environ) == PRODUCTION else "text", ("text", "json"))
 
 
 def _choice(environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -349,6 +370,12 @@ class Settings:
     # with an access token that realm issued.
     desk_operator_realm: str = "master"
     desk_operator_role: str = "mfa-recovery-operator"
+    # Observability (docs/architecture.md, "Observability"): ``/metrics`` on the main listener (off by default),
+    # behind ``Authorization: Bearer <metrics_token>`` when a token is set (required in production); the log
+    # format, "json" (one object a line) or "text".
+    metrics_enabled: bool = False
+    metrics_token: str | None = field(default=None, repr=False, compare=False)
+    log_format: str = "text"
 
     @property
     def issuer_base_url(self) -> str:
@@ -388,6 +415,7 @@ class Settings:
         )
         smtp_host = (environ.get(PREFIX + "SMTP_HOST") or "").strip() or None
         no_login: tuple[str | None, str | None] = (None, None)
+        metrics_enabled = problems.check(lambda: _choice(environ, "METRICS", "off", ("on", "off")) == "on", False)
         smtp_user, smtp_password = problems.check(lambda: _smtp_login(environ, smtp_host), no_login)
         settings = cls(
             env=env,
@@ -439,6 +467,9 @@ class Settings:
             desk_account_limit=problems.check(lambda: _int(environ, "DESK_ACCOUNT_LIMIT", 3, 1, 1000), 3),
             desk_operator_realm=problems.check(lambda: _operator_realm(environ), "master"),
             desk_operator_role=problems.check(lambda: _operator_role(environ), "mfa-recovery-operator"),
+            metrics_enabled=metrics_enabled,
+            metrics_token=problems.check(lambda: _metrics_token(environ, env, metrics_enabled), None),
+            log_format=problems.check(lambda: log_format(environ), "text"),
         )
         if settings.audit_key and settings.audit_key == settings.code_pepper:
             problems.lines.append(

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from .. import plain_text
 from ..caller import Caller
+from ..observability.metrics import count_audit_event
 from ..store.transactions import Transaction
 from .chain import GENESIS, KEYED, Head, VerifyResult, as_utc, chain_hash, verify_chain
 from .repository import AuditRepository, EventFilter
@@ -272,7 +273,9 @@ class AuditedTransaction:
         self._appended.append(row)
 
     def log_committed(self) -> None:
+        """Log and count (observability/metrics.py) each row, once it is committed."""
         for row in self._appended:
+            count_audit_event(row["action"], row["outcome"])
             logger.info(
                 "audit %s %s realm=%s actor=%s subject=%s",
                 row["action"],

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from ..admin.errors import KeycloakUnavailable
 from ..directory import Directory
+from ..observability.logs import redact
 from . import smtp
 from .mails.layout import Mail
 
@@ -54,5 +55,7 @@ class Mailer:
 
 
 def describe(exc: BaseException) -> str:
-    text = str(exc).strip()
+    """The error's class and text, for logs and the outbox: an SMTP server's answer often names the recipient
+    (``SMTPRecipientsRefused`` is a dict keyed by address), so addresses and anything like a code are redacted."""
+    text = redact(str(exc).strip())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

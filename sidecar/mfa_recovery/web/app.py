@@ -18,9 +18,11 @@ from ..keycloak.oidc import OidcClient
 from ..keycloak.realm_keys import RealmKeyCache
 from ..notifications.mailer import Transport
 from ..notifications.sender import SenderThread
+from ..observability.health import ReadinessChecks, readiness_checks
 from ..services import build_services, utc_now
-from . import admin_api, admin_ui, bridge, desk
+from . import admin_api, admin_ui, bridge, desk, observability
 from .bridge.answer_signature import sign_bridge_answer
+from .bridge.health import READINESS
 from .bridge.refusals import EXTENSION as REFUSALS
 from .bridge.refusals import RefusalLog
 from .errors import register_error_handlers
@@ -40,6 +42,7 @@ def create_app(
     admin_tokens: AdminTokenVerifier | None = None,
     admin_ui_oidc: OidcClient | None = None,
     realm_keys: RealmKeyCache | None = None,
+    readiness: ReadinessChecks | None = None,
 ) -> Flask:
     """Build an application. Raises ``ConfigError`` when the settings are unsafe for production.
 
@@ -48,7 +51,8 @@ def create_app(
         SMTP (tests pass a fake). ``admin_keycloak`` and ``admin_tokens``: Keycloak as the admin API calls it and the
         check of administrators' tokens (see ``build_services``). ``admin_ui_oidc``: Keycloak's OpenID Connect endpoints
         for the admin UI (by default from the settings; tests pass one over a fake token endpoint). ``realm_keys``: the
-    realms' signing keys that bridge tokens are checked with (tests pass a cache over local keys). Unless
+    realms' signing keys that bridge tokens are checked with (tests pass a cache over local keys). ``readiness``:
+        the checks of ``/health/ready`` (by default the store, Keycloak's master JWKS and the SMTP host). Unless
         ``MFA_RECOVERY_NOTIFICATIONS=off``, a daemon thread delivers queued notification mails
         (``app.extensions["mfa_recovery_sender"]``, stoppable with ``.stop()``).
     """
@@ -67,7 +71,11 @@ def create_app(
     )
     app.extensions["mfa_recovery"] = services
     app.extensions[REFUSALS] = RefusalLog()
+    app.extensions[READINESS] = readiness or readiness_checks(
+        services.engine, settings.keycloak_url, settings.smtp_host, settings.smtp_port, settings.smtp_tls
+    )
     register_error_handlers(app)
+    observability.register(app, services)  # first: the request id is in every line logged after it
     app.before_request(keep_to_listener)
     if settings.bridge_port is not None:
         app.wsgi_app = ListenerSplit(app.wsgi_app, settings.bridge_port)  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.keycloak.util.JsonSerialization;
@@ -34,6 +35,13 @@ final class SidecarClient {
     static final String SUPERVISOR_NOTIFY_PATH = "/bridge/v1/supervisor/notify";
     static final String BACKUP_EMAIL_START_PATH = "/bridge/v1/backup-email/start";
     static final String BACKUP_EMAIL_VERIFY_PATH = "/bridge/v1/backup-email/verify";
+
+    /**
+     * Names each call in the sidecar's log lines and its answer: a random UUID per call, so that a line of
+     * Keycloak's log about a failed call can be found in the sidecar's. Never derived from the authentication
+     * session (its id is the browser's cookie) nor from the token.
+     */
+    static final String REQUEST_ID_HEADER = "X-Request-Id";
 
     private final SidecarSettings settings;
     private final HttpClient http;
@@ -178,26 +186,29 @@ final class SidecarClient {
         putIfPresent(body, "ip", call.ip());
         putIfPresent(body, "user_agent", call.userAgent());
         BridgeToken.Signed token = BridgeToken.sign(call.signer(), call, "POST", path, Instant.now().getEpochSecond());
+        String requestId = UUID.randomUUID().toString();
+        String where = path + " (request " + requestId + ")";
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(settings.sidecarUrl() + path))
                     .timeout(settings.readTimeout())
                     .header("Authorization", "Bearer " + token.token())
+                    .header(REQUEST_ID_HEADER, requestId)
                     .header("Content-Type", "application/json")
                     .header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JsonSerialization.writeValueAsBytes(body)))
                     .build();
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
-                throw new SidecarUnavailableException("sidecar answered " + response.statusCode() + " on " + path);
+                throw new SidecarUnavailableException("sidecar answered " + response.statusCode() + " on " + where);
             }
             String signature = response.headers().firstValue(AnswerSignature.HEADER).orElse(null);
             if (!AnswerSignature.verify(settings.answerKey(), token.jti(), response.body(), signature)) {
-                throw new SidecarUnavailableException("the answer on " + path + " is not signed by the sidecar's "
+                throw new SidecarUnavailableException("the answer on " + where + " is not signed by the sidecar's "
                         + "answer key for this call");
             }
             return JsonSerialization.readValue(response.body(), JsonNode.class);
         } catch (IOException e) {
-            throw new SidecarUnavailableException("sidecar unreachable on " + path + ": " + e, e);
+            throw new SidecarUnavailableException("sidecar unreachable on " + where + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SidecarUnavailableException("interrupted while calling the sidecar", e);

@@ -36,7 +36,7 @@ final class FakeSidecar implements AutoCloseable {
     static final BridgeCall CALL = new BridgeCall("acme", "user-1", "root.tab", "192.0.2.1", "Firefox/140", UNSIGNED);
 
     /** One call as the server received it; {@code claims} are those of the bearer token. */
-    record Call(String method, String path, String contentType, JsonNode claims, JsonNode body) {
+    record Call(String method, String path, String contentType, JsonNode claims, JsonNode body, String requestId) {
     }
 
     enum Signing { RIGHT, NONE, OTHER_KEY, OTHER_CALL }
@@ -115,7 +115,8 @@ final class FakeSidecar implements AutoCloseable {
             }
             Call call = new Call(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("Content-Type"),
-                    claims(exchange.getRequestHeaders().getFirst("Authorization")), readOrNull(requestBody));
+                    claims(exchange.getRequestHeaders().getFirst("Authorization")), readOrNull(requestBody),
+                    exchange.getRequestHeaders().getFirst(SidecarClient.REQUEST_ID_HEADER));
             calls.add(call);
             Answer answer;
             try {

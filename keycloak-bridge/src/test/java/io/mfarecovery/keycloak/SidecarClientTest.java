@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +188,25 @@ class SidecarClientTest {
         client.verifyEmailCode(anonymous, new UserProfile("jdoe", "", null, null), "1234 5678");
         assertEquals(Map.of("code", "1234 5678", "profile", Map.of("username", "jdoe")),
                 FakeSidecar.JSON.convertValue(sidecar.calls().get(0).body(), Map.class));
+    }
+
+    @Test
+    void everyCallSendsARandomRequestIdThatTheFailureNames() throws SidecarUnavailableException {
+        sidecar.answer(Answer.signed(REJECTED));
+        client.verifyBackupCode(CALL, "code");
+        client.verifyBackupCode(CALL, "code");
+        sidecar.answer(new Answer(503, bytes("{\"error\":\"unavailable\"}"), Signing.NONE));
+        SidecarUnavailableException e = unavailable(() -> client.verifyBackupCode(CALL, "code"));
+        List<String> ids = sidecar.calls().stream().map(FakeSidecar.Call::requestId).toList();
+        assertEquals(3, ids.size());
+        for (String id : ids) {
+            assertEquals(id, UUID.fromString(id).toString(), "a UUID: " + id);
+            assertFalse(id.contains("root") || id.contains("user-1"), "nothing of the session or user: " + id);
+        }
+        assertEquals(3, Set.copyOf(ids).size(), "a new one per call: " + ids);
+        assertTrue(e.getMessage().contains("(request " + ids.get(2) + ")"), e.getMessage());
+        String jti = sidecar.calls().get(0).claims().path("jti").asText();
+        assertFalse(ids.contains(jti), "not the token's id");
     }
 
     private static SidecarUnavailableException unavailable(Executable call) {

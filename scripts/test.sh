@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: lint, types (the sidecar's, and the tests' and benchmarks'), the bridge's JUnit tests, the sidecar's
-# unit tests, sign-ins against a real Keycloak, and the browser tests in headless Chromium. It installs what is
+# unit tests, the deployment files (compose, the Helm chart), sign-ins against a real Keycloak, and the browser tests
+# in headless Chromium. It installs what is
 # missing, starts its own Keycloak and sidecar on the test ports (so a development stack may keep running) and stops
 # them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
 set -euo pipefail
@@ -12,6 +13,13 @@ started=$SECONDS
 ensure_system_packages unzip curl maven openjdk-17-jdk-headless chromium postgresql tesseract-ocr
 ensure_python_env "$MFA_ROOT/requirements-test.txt"
 
+# helm and a compose validator for tests/deploy: built or installed once (minutes the first time), meanwhile the
+# checks below run.
+mkdir -p "$MFA_INSTANCE_DIR"
+log "deployment tools (helm, a compose validator): in the background, log $MFA_INSTANCE_DIR/deploy-tools.log"
+bash "$MFA_ROOT/scripts/deploy-tools.sh" >"$MFA_INSTANCE_DIR/deploy-tools.env" 2>"$MFA_INSTANCE_DIR/deploy-tools.log" &
+deploy_tools=$!
+
 log "lint: ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
@@ -22,13 +30,20 @@ log "types: mypy over tests and bench (the fakes against the Protocols)"
 "$VENV/bin/mypy" --config-file mypy-tests.ini tests bench
 
 log "JUnit: the bridge's own logic (keycloak-bridge)"
-mkdir -p "$MFA_INSTANCE_DIR"
 if ! (cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp test >"$MFA_INSTANCE_DIR/junit.log" 2>&1); then
     tail -n 60 "$MFA_INSTANCE_DIR/junit.log" >&2
     log "the bridge's unit tests failed"
     exit 1
 fi
 grep -h "Tests run:" "$MFA_ROOT"/keycloak-bridge/target/surefire-reports/*.txt >&2
+
+if ! wait "$deploy_tools"; then
+    tail -n 30 "$MFA_INSTANCE_DIR/deploy-tools.log" >&2
+    log "the deployment tools could not be installed"
+    exit 1
+fi
+source "$MFA_INSTANCE_DIR/deploy-tools.env"  # MFA_RECOVERY_HELM=…, MFA_RECOVERY_COMPOSE=… (shell-quoted)
+export MFA_RECOVERY_HELM MFA_RECOVERY_COMPOSE
 
 log "pytest"
 rc=0

@@ -91,6 +91,7 @@ class StackConfig:
             MFA_RECOVERY_KEYCLOAK_URL=self.keycloak_url,
             MFA_RECOVERY_DATA_DIR=str(self.instance_dir / "sidecar"),
             MFA_RECOVERY_DESK_KEY=self.desk_key,
+            MFA_RECOVERY_LOG_FORMAT="json",  # as in production: tests/integration/test_logs.py reads the lines
             # Every test signs in from 127.0.0.1: the limits per source address would hold the whole run after a
             # few tests. They are proven by tests/unit/test_source_limits.py and test_desk_filing.py.
             MFA_RECOVERY_SOURCE_FAILURE_LIMIT="100000",

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Every test: lint, types (the sidecar's, and the tests' and benchmarks'), the bridge's JUnit tests, the sidecar's
 # unit tests, the deployment files (compose, the Helm chart), sign-ins against a real Keycloak, and the browser tests
-# in headless Chromium. It installs what is
-# missing, starts its own Keycloak and sidecar on the test ports (so a development stack may keep running) and stops
-# them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
+# in headless Chromium. It installs what is missing, starts its own Keycloak and sidecar on the test ports (so a
+# development stack may keep running) and stops them at the end. Arguments go to pytest, e.g. scripts/test.sh tests/unit
 set -euo pipefail
 export MFA_RECOVERY_INSTANCE=test
 source "$(dirname "$0")/common.sh"

@@ -433,14 +433,7 @@ def desk_operators_setup(ctx: CliContext, admin_user: str, operators: tuple[str,
     password = _admin_password(ctx.environ)
     realm = settings.desk_operator_realm
     try:
-        admin = KeycloakAdmin(
-            server_url=settings.keycloak_url + "/",
-            username=admin_user,
-            password=password,
-            realm_name=realm,
-            user_realm_name=SERVICE_REALM,
-            timeout=30,
-        )
+        admin = _master_admin(settings, admin_user, password, realm)
         done = desk_operators.set_up(
             admin,
             realm=realm,
@@ -491,14 +484,7 @@ def service_account_grant(ctx: CliContext, realms: tuple[str, ...], admin_user: 
     settings = ctx.settings()
     password = _admin_password(ctx.environ)
     try:
-        admin = KeycloakAdmin(
-            server_url=settings.keycloak_url + "/",
-            username=admin_user,
-            password=password,
-            realm_name=SERVICE_REALM,
-            user_realm_name=SERVICE_REALM,
-            timeout=30,
-        )
+        admin = _master_admin(settings, admin_user, password)
         done = grant(admin, settings.keycloak_client_id, settings.keycloak_client_secret, realms)
     except GrantError as exc:
         fail(str(exc))
@@ -519,13 +505,14 @@ ADMIN_USER_HELP = (
 )
 
 
-def _master_admin(settings: Settings, admin_user: str, password: str) -> KeycloakAdmin:
-    """An administrator signed in to master (the realm's own REST calls name the realm in their paths)."""
+def _master_admin(settings: Settings, admin_user: str, password: str, realm: str = SERVICE_REALM) -> KeycloakAdmin:
+    """An administrator of master, signed in there, whose python-keycloak calls act on ``realm`` (the REST calls
+    made by hand name their realm in their paths)."""
     return KeycloakAdmin(
         server_url=settings.keycloak_url + "/",
         username=admin_user,
         password=password,
-        realm_name=SERVICE_REALM,
+        realm_name=realm,
         user_realm_name=SERVICE_REALM,
         timeout=30,
     )

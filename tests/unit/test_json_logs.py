@@ -7,11 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,8 +27,8 @@ from .fakes.admin_api import close, make_harness
 from .fakes.bridge import BridgeIssuer
 from .fakes.clock import FakeClock
 from .fakes.smtp import FakeTransport
+from .served import serving
 from .support import DEV_ENV, EMPLOYEE, PEPPER, PROFILE, REALM, SUPERVISOR, USER_ID
-from .test_listeners import free_port
 
 START = "/bridge/v1/recovery/start"
 SETUP = "/bridge/v1/backup-codes/setup"
@@ -338,35 +334,14 @@ def test_the_admin_api_logs_no_token_or_address(
 
 
 def test_served_json_logs_are_one_object_a_line(tmp_path: Path) -> None:
-    main, bridge = free_port(), free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("MFA_RECOVERY_", "PROMETHEUS"))}
-    env.update(DEV_ENV, MFA_RECOVERY_DATA_DIR=str(tmp_path), MFA_RECOVERY_NOTIFICATIONS="off")
-    env["MFA_RECOVERY_LOG_FORMAT"] = "json"
-    executable = str(Path(sys.executable).with_name("mfa-recovery"))
-    command = [executable, "serve", "--port", str(main), "--bridge-port", str(bridge), "--workers", "1"]
-    log_file = tmp_path / "serve.log"
-    with open(log_file, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{bridge}/health/live", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log_file.read_text()
-            time.sleep(0.1)
+    with serving(tmp_path, MFA_RECOVERY_LOG_FORMAT="json") as (main, _):
         answer = requests.get(
             f"http://127.0.0.1:{main}/ui/realms/acme/callback?code=an-authorization-code",
             headers={"X-Request-Id": "served-1"},
             timeout=5,
         )
         assert answer.headers["X-Request-Id"] == "served-1"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    text = log_file.read_text()
+    text = (tmp_path / "serve.log").read_text()
     written = [json.loads(line) for line in text.splitlines() if line.strip()]  # fails on any line that is not JSON
     assert any(line["logger"] == "gunicorn.error" for line in written), text
     (access,) = [line for line in written if line["request_id"] == "served-1" and line["logger"] == logs.ACCESS_LOGGER]

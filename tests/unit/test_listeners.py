@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -24,6 +19,7 @@ from .fakes.bridge import BridgeIssuer
 from .fakes.clock import FakeClock
 from .fakes.keycloak import FakeDirectory
 from .fakes.smtp import FakeTransport
+from .served import serving
 from .support import DEV_ENV
 
 MAIN_PORT = 18991
@@ -140,12 +136,6 @@ def test_without_a_bridge_port_one_port_serves_everything(client: FlaskClient, c
 # --- the real thing: gunicorn with two listeners ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def raw_get(port: int, path: str, host: str) -> int:
     """A GET with exactly this Host header; the status code."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
@@ -157,28 +147,8 @@ def raw_get(port: int, path: str, host: str) -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
     """``mfa-recovery serve --port P --bridge-port Q`` on two free loopback ports."""
-    main, bridge = free_port(), free_port()
-    data = tmp_path_factory.mktemp("served")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MFA_RECOVERY_")}
-    env.update(DEV_ENV, MFA_RECOVERY_DATA_DIR=str(data), MFA_RECOVERY_NOTIFICATIONS="off")
-    executable = str(Path(sys.executable).with_name("mfa-recovery"))
-    command = [executable, "serve", "--port", str(main), "--bridge-port", str(bridge), "--workers", "1"]
-    with open(data / "serve.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{bridge}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, (data / "serve.log").read_text()
-            time.sleep(0.1)
-        yield main, bridge
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(tmp_path_factory.mktemp("served")) as ports:
+        yield ports
 
 
 def test_gunicorn_splits_by_listener_whatever_the_host_header_says(served: tuple[int, int]) -> None:

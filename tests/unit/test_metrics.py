@@ -3,10 +3,6 @@ rules, and the multiprocess mode of a real gunicorn."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +20,9 @@ from mfa_recovery.web.app import create_app
 from .conftest import Wiring
 from .fakes.clock import FakeClock
 from .fakes.smtp import FakeTransport
+from .served import serving
 from .support import DEV_ENV, PROFILE, REALM, USER_ID
-from .test_listeners import AcceptedSocket, free_port
+from .test_listeners import AcceptedSocket
 
 VERIFY = "/bridge/v1/backup-codes/verify"
 SEND = "/bridge/v1/email-code/send"
@@ -225,32 +222,10 @@ def test_metrics_setting_is_checked() -> None:
 
 
 def test_served_metrics_add_up_every_worker(tmp_path: Path) -> None:
-    main, bridge = free_port(), free_port()
     stale = tmp_path / "prometheus" / "counter_99999.db"
     stale.parent.mkdir()
     stale.write_bytes(b"left over by an earlier run")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("MFA_RECOVERY_", "PROMETHEUS"))}
-    env.update(
-        DEV_ENV,
-        MFA_RECOVERY_DATA_DIR=str(tmp_path),
-        MFA_RECOVERY_NOTIFICATIONS="off",
-        MFA_RECOVERY_METRICS="on",
-        MFA_RECOVERY_METRICS_TOKEN=TOKEN,
-    )
-    executable = str(Path(sys.executable).with_name("mfa-recovery"))
-    command = [executable, "serve", "--port", str(main), "--bridge-port", str(bridge), "--workers", "2"]
-    with open(tmp_path / "serve.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{bridge}/health/live", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+    with serving(tmp_path, workers=2, MFA_RECOVERY_METRICS="on", MFA_RECOVERY_METRICS_TOKEN=TOKEN) as (main, bridge):
         assert not stale.exists()
         for _ in range(20):
             requests.get(f"http://127.0.0.1:{main}/health/live", timeout=5, headers={"Connection": "close"})
@@ -265,8 +240,5 @@ def test_served_metrics_add_up_every_worker(tmp_path: Path) -> None:
             and 'status="2xx"' in line
         )
         assert float(line.rsplit(" ", 1)[1]) >= 20  # the polls before, and 20 after: across both workers
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
     log_lines = (tmp_path / "serve.log").read_text()
     assert "/health/live" in log_lines  # the application's access line

@@ -2,7 +2,7 @@
 # Keycloak for development and tests: fetch | start | stop | status.
 #
 #   fetch   download keycloak-quarkus-dist from Maven Central (once) and unpack it into ~/.cache/mfa-recovery
-#   start   build the bridge, install bridge + theme + realm into this instance's Keycloak, start it on
+#   start   build the provider JAR (bridge + theme), install it and the realm into this instance's Keycloak, start it on
 #           127.0.0.1, wait until /health/ready answers, grant the sidecar's service account (in master) on
 #           the demo realm, and make the bootstrap admin a recovery desk operator (needs the project's .venv)
 #   stop    stop this instance's Keycloak
@@ -54,8 +54,8 @@ install_into_instance() {
     local jar="$MFA_ROOT/keycloak-bridge/target/mfa-recovery-keycloak-bridge.jar"
     # Copy only a changed JAR: a new file makes Keycloak rebuild itself at start.
     cmp -s "$jar" "$KEYCLOAK_HOME/providers/$(basename "$jar")" || cp "$jar" "$KEYCLOAK_HOME/providers/"
+    # The login theme travels in the JAR (theme/mfa-recovery); a folder copy from older installs would shadow it.
     rm -rf "$KEYCLOAK_HOME/themes/mfa-recovery"
-    cp -r "$MFA_ROOT/themes/mfa-recovery" "$KEYCLOAK_HOME/themes/mfa-recovery"
     mkdir -p "$KEYCLOAK_HOME/data/import"
     cp "$MFA_ROOT/realm-config/"*-realm.json "$KEYCLOAK_HOME/data/import/"
 }

@@ -19,6 +19,7 @@ KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
 # MFA_RECOVERY_SMTP_PORT and shows it on MFA_RECOVERY_MAIL_UI_PORT (web UI and HTTP API).
 case "$MFA_INSTANCE" in
     test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_bridge_port=18082; default_smtp_port=11025; default_mail_ui_port=18025 ;;
+    test-production) default_kc_port=38443; default_mgmt_port=39000; default_sidecar_port=38081; default_bridge_port=38082; default_smtp_port=31025; default_mail_ui_port=38025 ;;
     bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_bridge_port=28082; default_smtp_port=21025; default_mail_ui_port=28025 ;;
     *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_bridge_port=8082;  default_smtp_port=1025;  default_mail_ui_port=8025 ;;
 esac
@@ -30,7 +31,19 @@ export MFA_RECOVERY_SMTP_PORT="${MFA_RECOVERY_SMTP_PORT:-$default_smtp_port}"
 export MFA_RECOVERY_SMTP_HOST="${MFA_RECOVERY_SMTP_HOST:-127.0.0.1}"
 export MFA_RECOVERY_MAIL_UI_PORT="${MFA_RECOVERY_MAIL_UI_PORT:-$default_mail_ui_port}"
 export MFA_RECOVERY_MAIL_UI_URL="http://127.0.0.1:$MFA_RECOVERY_MAIL_UI_PORT"
-export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
+# Keycloak's mode: "development" (start-dev, plain http) or "production" (kc.sh build, then start --optimized, HTTPS
+# with a certificate made for this instance, PostgreSQL, the theme cache on).
+export MFA_RECOVERY_KEYCLOAK_MODE="${MFA_RECOVERY_KEYCLOAK_MODE:-development}"
+KEYCLOAK_TLS_DIR="$MFA_INSTANCE_DIR/tls"
+if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then
+    export MFA_RECOVERY_KEYCLOAK_URL="https://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
+    # Whoever calls Keycloak from here (the sidecar, the scripts, the tests) trusts this instance's certificate.
+    export REQUESTS_CA_BUNDLE="$KEYCLOAK_TLS_DIR/keycloak.crt" CURL_CA_BUNDLE="$KEYCLOAK_TLS_DIR/keycloak.crt"
+    # Keycloak's database: this instance's PostgreSQL (scripts/postgres.sh), apart from the test run's on 15432.
+    [ "$MFA_INSTANCE" = test-production ] && export MFA_RECOVERY_POSTGRES_PORT="${MFA_RECOVERY_POSTGRES_PORT:-35432}"
+else
+    export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
+fi
 # The sidecar as browsers reach it (the admin UI; the realm import's redirect URIs use this name).
 export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
 # The bridge API: what Keycloak's --spi-authenticator--mfa-recovery--sidecar-url gets.

@@ -60,6 +60,48 @@ install_into_instance() {
     cp "$MFA_ROOT/realm-config/"*-realm.json "$KEYCLOAK_HOME/data/import/"
 }
 
+# Production mode: a certificate for 127.0.0.1 (made once per instance), this instance's PostgreSQL with a database
+# for Keycloak, and `kc.sh build` of the build-time options and the provider JAR, so that `start --optimized` skips
+# the build. Sets PRODUCTION_OPTIONS, the runtime options.
+production_options() {
+    local crt="$KEYCLOAK_TLS_DIR/keycloak.crt" key="$KEYCLOAK_TLS_DIR/keycloak.key"
+    if [ ! -s "$crt" ] || [ ! -s "$key" ]; then
+        log "making a certificate for 127.0.0.1 and localhost: $crt"
+        mkdir -p "$KEYCLOAK_TLS_DIR"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=127.0.0.1" \
+            -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$key" -out "$crt" 2>/dev/null
+        chmod 600 "$key"
+    fi
+    "$MFA_ROOT/scripts/postgres.sh" start >/dev/null
+    local psql; psql="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr | head -1)/psql"
+    local db="keycloak" connect=(-h 127.0.0.1 -p "$MFA_RECOVERY_POSTGRES_PORT" -U mfa_recovery_test -d mfa_recovery_test -qAt)
+    if [ "${KEYCLOAK_FRESH:-0}" = "1" ]; then
+        "$psql" "${connect[@]}" -c "DROP DATABASE IF EXISTS $db" >/dev/null
+    fi
+    if [ -z "$("$psql" "${connect[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+        "$psql" "${connect[@]}" -c "CREATE DATABASE $db" >/dev/null
+    fi
+    log "kc.sh build (PostgreSQL, health, the provider JAR)"
+    if ! JAVA_HOME="$(pick_java_home)" "$KEYCLOAK_HOME/bin/kc.sh" build --db=postgres --health-enabled=true \
+            >"$MFA_INSTANCE_DIR/keycloak-build.log" 2>&1; then
+        tail -n 40 "$MFA_INSTANCE_DIR/keycloak-build.log" >&2; log "kc.sh build failed"; exit 1
+    fi
+    PRODUCTION_OPTIONS=(
+        --hostname="$MFA_RECOVERY_KEYCLOAK_URL"
+        --http-host=127.0.0.1
+        --http-enabled=false
+        --https-port="$MFA_RECOVERY_KEYCLOAK_PORT"
+        --https-certificate-file="$crt"
+        --https-certificate-key-file="$key"
+        --db-url="jdbc:postgresql://127.0.0.1:$MFA_RECOVERY_POSTGRES_PORT/$db"
+        --db-username=mfa_recovery_test
+        --db-password=unused-trust-authentication
+        --truststore-paths="$crt"
+        # Production mode runs Keycloak's cluster transport (JGroups, peers found through the database): loopback too.
+        --cache-embedded-network-bind-address=127.0.0.1
+    )
+}
+
 start() {
     if pid_alive "$PID_FILE"; then
         log "Keycloak ($MFA_INSTANCE) already runs, pid $(cat "$PID_FILE")"
@@ -70,26 +112,33 @@ start() {
     build_bridge
     install_into_instance
     local java_home; java_home="$(pick_java_home)"
-    log "starting Keycloak $KEYCLOAK_VERSION ($MFA_INSTANCE) with $("$java_home/bin/java" -version 2>&1 | head -1)"
+    log "starting Keycloak $KEYCLOAK_VERSION ($MFA_INSTANCE, $MFA_RECOVERY_KEYCLOAK_MODE mode) with $("$java_home/bin/java" -version 2>&1 | head -1)"
     local started=$SECONDS
     # The sidecar's answer public key is no secret; the private key must exist before Keycloak starts.
     local answer_key
     answer_key="$(answer_public_key)" || { log "cannot read or make the sidecar's answer signing key"; exit 1; }
+    local options=(
+        --http-management-port="$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT"
+        --import-realm
+        --spi-authenticator--mfa-recovery--sidecar-url="$MFA_RECOVERY_BRIDGE_URL"
+        --spi-authenticator--mfa-recovery--answer-public-key="$answer_key"
+    )
+    local health="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT/health/ready"
+    if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then
+        production_options
+        options=(start --optimized "${options[@]}" "${PRODUCTION_OPTIONS[@]}")
+        health="https://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT/health/ready"
+    else
+        options=(start-dev --http-host=127.0.0.1 --http-port="$MFA_RECOVERY_KEYCLOAK_PORT" --health-enabled=true
+                 "${options[@]}")
+    fi
     # The login theme links "Administrator and lost your MFA?" to the sidecar's recovery desk: theme.properties reads
     # MFA_RECOVERY_DESK_URL from Keycloak's environment. By default the instance's sidecar; set it empty for no link.
     MFA_RECOVERY_DESK_URL="${MFA_RECOVERY_DESK_URL-$MFA_RECOVERY_SIDECAR_URL}" \
     JAVA_HOME="$java_home" \
-    nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev \
-        --http-host=127.0.0.1 \
-        --http-port="$MFA_RECOVERY_KEYCLOAK_PORT" \
-        --http-management-port="$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT" \
-        --health-enabled=true \
-        --import-realm \
-        --spi-authenticator--mfa-recovery--sidecar-url="$MFA_RECOVERY_BRIDGE_URL" \
-        --spi-authenticator--mfa-recovery--answer-public-key="$answer_key" \
-        >"$LOG_FILE" 2>&1 </dev/null &
+    nohup "$KEYCLOAK_HOME/bin/kc.sh" "${options[@]}" >"$LOG_FILE" 2>&1 </dev/null &
     echo $! >"$PID_FILE"
-    if ! wait_for_url "http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_MANAGEMENT_PORT/health/ready" 240 "$(cat "$PID_FILE")"; then
+    if ! wait_for_url "$health" 240 "$(cat "$PID_FILE")"; then
         log "Keycloak did not become ready; last lines of $LOG_FILE:"
         tail -n 40 "$LOG_FILE" >&2
         stop_pid_file "$PID_FILE" Keycloak
@@ -144,7 +193,8 @@ status() {
 case "${1:-}" in
     fetch) fetch ;;
     start) start ;;
-    stop) stop_pid_file "$PID_FILE" "Keycloak ($MFA_INSTANCE)" ;;
+    stop) stop_pid_file "$PID_FILE" "Keycloak ($MFA_INSTANCE)"
+          if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then "$MFA_ROOT/scripts/postgres.sh" stop; fi ;;
     status) status ;;
     *) echo "usage: $0 fetch|start|stop|status" >&2; exit 64 ;;
 esac

@@ -51,5 +51,12 @@ if [ "$rc" -eq 5 ]; then
     log "pytest collected no tests: that is a failure, not a pass"
     rc=1
 fi
+# The whole run (no arguments) ends with Keycloak as users run it: production mode (kc.sh build, start --optimized,
+# HTTPS, PostgreSQL, theme cache on), its own instance and ports; the recovery sign-ins and the admin UI against it.
+if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
+    log "pytest against Keycloak in production mode (instance test-production)"
+    MFA_RECOVERY_TEST_INSTANCE=test-production MFA_RECOVERY_KEYCLOAK_MODE=production \
+        "$VENV/bin/python" -m pytest tests/integration/test_signin.py tests/browser/test_admin_ui.py || rc=$?
+fi
 log "finished in $((SECONDS - started)) s with exit status $rc"
 exit "$rc"

@@ -29,7 +29,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 800})
+    context = browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 800}, ignore_https_errors=True)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
@@ -41,7 +41,9 @@ def ui_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A wide tab for the admin UI, in English, or in Dutch with ``indirect`` parameter ``"nl"``."""
     language = getattr(request, "param", "en")
     context = browser.new_context(
-        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}
+        locale="nl-NL" if language == "nl" else "en-GB",
+        viewport={"width": 1280, "height": 900},
+        ignore_https_errors=True,
     )
     tab = context.new_page()
     tab.set_default_timeout(15_000)

@@ -53,7 +53,7 @@ def test_a_whole_case_from_the_request_to_a_new_authenticator(
     browser: Browser, ui_page: Page, sidecar, admin, master_admin, admin_api_ready, realm_administrator, sign_in,
     test_output, tmp_path,
 ):  # fmt: skip
-    requester = browser.new_page(locale="en-GB")
+    requester = browser.new_page(locale="en-GB", ignore_https_errors=True)
     open_request_page(requester, sidecar.url)
     documents = make_documents(tmp_path)
     case_number, _ = file_a_request(

@@ -27,7 +27,9 @@ from mfa_recovery.desk.vault import DocumentVault, VaultFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
-INSTANCE = "test"
+# The test run's instance: "test", or "test-production" for the pass against Keycloak in production mode
+# (MFA_RECOVERY_KEYCLOAK_MODE=production; scripts/test.sh runs both).
+INSTANCE = os.environ.get("MFA_RECOVERY_TEST_INSTANCE", "test")
 TEST_ADMIN_CLIENT = "mfa-recovery-test-admin"  # created by the tests in acme and master (tests/support/admin_api.py)
 
 _EXPORTED = (
@@ -40,6 +42,7 @@ _EXPORTED = (
     "MFA_RECOVERY_BRIDGE_PORT",
     "MFA_RECOVERY_SMTP_PORT",
     "MFA_INSTANCE_DIR",
+    "REQUESTS_CA_BUNDLE",
 )
 
 
@@ -57,6 +60,7 @@ class StackConfig:
     bridge_url: str  # the bridge API, for Keycloak only
     bridge_port: int
     desk_key: str  # the recovery desk's document key, fresh each run
+    keycloak_ca: str  # the certificate of a production-mode Keycloak (HTTPS), trusted by the sidecar and the tests
 
     def keycloak_admin(self, realm: str) -> KeycloakAdmin:
         """Keycloak's admin API on ``realm``, as the master realm's bootstrap administrator."""
@@ -123,7 +127,10 @@ def load_config() -> StackConfig:
         bridge_url=values["MFA_RECOVERY_BRIDGE_URL"],
         bridge_port=int(values["MFA_RECOVERY_BRIDGE_PORT"]),
         desk_key=secrets.token_urlsafe(32),
+        keycloak_ca=values.get("REQUESTS_CA_BUNDLE", ""),
     )
+    if config.keycloak_ca:  # python-keycloak and requests in this process too
+        os.environ["REQUESTS_CA_BUNDLE"] = config.keycloak_ca
     write_new_answer_key(config.answer_key_file)
     return config
 

@@ -8,17 +8,20 @@ MFA_CACHE="${MFA_RECOVERY_CACHE:-$HOME/.cache/mfa-recovery}"
 MFA_INSTANCE="${MFA_RECOVERY_INSTANCE:-dev}"
 MFA_INSTANCE_DIR="$MFA_CACHE/instances/$MFA_INSTANCE"
 
-KEYCLOAK_VERSION=26.7.3
+# The Keycloak the scripts run: one setting. The suite runs on 26.7.3; the bridge supports 26.4 and later 26.x
+# (MFA_RECOVERY_KEYCLOAK_VERSION=26.4.7 runs the same on 26.4).
+KEYCLOAK_VERSION="${MFA_RECOVERY_KEYCLOAK_VERSION:-26.7.3}"
 KEYCLOAK_ARTIFACT="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip"
 KEYCLOAK_ZIP="$MFA_CACHE/dist/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
 KEYCLOAK_PRISTINE="$MFA_CACHE/keycloak-$KEYCLOAK_VERSION"
-KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak"
+KEYCLOAK_HOME="$MFA_INSTANCE_DIR/keycloak-$KEYCLOAK_VERSION"
 
 # The sidecar listens on two ports: MFA_RECOVERY_SIDECAR_PORT (admin API, admin UI, health) and
 # MFA_RECOVERY_BRIDGE_PORT (the bridge API, for Keycloak only). The mail catcher (Mailpit) takes mail on
 # MFA_RECOVERY_SMTP_PORT and shows it on MFA_RECOVERY_MAIL_UI_PORT (web UI and HTTP API).
 case "$MFA_INSTANCE" in
     test)  default_kc_port=18080; default_mgmt_port=19000; default_sidecar_port=18081; default_bridge_port=18082; default_smtp_port=11025; default_mail_ui_port=18025 ;;
+    test-oldest) default_kc_port=48080; default_mgmt_port=49000; default_sidecar_port=48081; default_bridge_port=48082; default_smtp_port=41025; default_mail_ui_port=48025 ;;
     test-production) default_kc_port=38443; default_mgmt_port=39000; default_sidecar_port=38081; default_bridge_port=38082; default_smtp_port=31025; default_mail_ui_port=38025 ;;
     bench) default_kc_port=28080; default_mgmt_port=29000; default_sidecar_port=28081; default_bridge_port=28082; default_smtp_port=21025; default_mail_ui_port=28025 ;;
     *)     default_kc_port=8080;  default_mgmt_port=9000;  default_sidecar_port=8081;  default_bridge_port=8082;  default_smtp_port=1025;  default_mail_ui_port=8025 ;;

@@ -5,6 +5,7 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
+import org.keycloak.common.Version;
 import org.keycloak.common.util.Environment;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
@@ -28,6 +29,10 @@ public class MfaRecoveryAuthenticatorFactory implements AuthenticatorFactory {
 
     @Override
     public void init(Config.Scope config) {
+        String unsupported = KeycloakVersions.problem(Version.VERSION);
+        if (unsupported != null) {
+            throw new IllegalStateException(unsupported);  // Keycloak does not start, and says why
+        }
         SidecarSettings settings = SidecarSettings.from(config, Environment.isDevMode());
         if (!settings.usable()) {
             LOG.errorf("MFA recovery: %s; recovery will show the 'unavailable' page until this is mended",

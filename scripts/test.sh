@@ -36,33 +36,46 @@ if ! (cd "$MFA_ROOT/keycloak-bridge" && mvn -B -ntp test >"$MFA_INSTANCE_DIR/jun
 fi
 grep -h "Tests run:" "$MFA_ROOT"/keycloak-bridge/target/surefire-reports/*.txt >&2
 
-if ! wait "$deploy_tools"; then
-    tail -n 30 "$MFA_INSTANCE_DIR/deploy-tools.log" >&2
-    log "the deployment tools could not be installed"
-    exit 1
-fi
-source "$MFA_INSTANCE_DIR/deploy-tools.env"  # MFA_RECOVERY_HELM=…, MFA_RECOVERY_COMPOSE=… (shell-quoted)
-export MFA_RECOVERY_HELM MFA_RECOVERY_COMPOSE
+deployment_tools() {  # wait for the background install, then hand its paths to tests/deploy
+    if ! wait "$deploy_tools"; then
+        tail -n 30 "$MFA_INSTANCE_DIR/deploy-tools.log" >&2
+        log "the deployment tools could not be installed"
+        exit 1
+    fi
+    source "$MFA_INSTANCE_DIR/deploy-tools.env"  # MFA_RECOVERY_HELM=…, MFA_RECOVERY_COMPOSE=… (shell-quoted)
+    export MFA_RECOVERY_HELM MFA_RECOVERY_COMPOSE
+}
 
-log "pytest"
+pytest_pass() {  # NAME PYTEST-ARGUMENTS...: one pytest run; rc keeps the first failure, 5 (nothing collected) too
+    local name="$1" status=0
+    shift
+    log "pytest: $name"
+    "$VENV/bin/python" -m pytest "$@" || status=$?
+    if [ "$status" -eq 5 ]; then
+        log "pytest collected no tests: that is a failure, not a pass"
+        status=1
+    fi
+    [ "$rc" -ne 0 ] || rc=$status
+}
+
 rc=0
-"$VENV/bin/python" -m pytest "$@" || rc=$?
-if [ "$rc" -eq 5 ]; then
-    log "pytest collected no tests: that is a failure, not a pass"
-    rc=1
-fi
-# The whole run (no arguments) ends with Keycloak as users run it: production mode (kc.sh build, start --optimized,
-# HTTPS, PostgreSQL, theme cache on), its own instance and ports; the recovery sign-ins and the admin UI against it.
-if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
-    log "pytest against Keycloak in production mode (instance test-production)"
+if [ "$#" -gt 0 ]; then
+    deployment_tools
+    pytest_pass "$*" "$@"
+else
+    # Everything but the deployment files first, while helm may still be building (minutes on a new machine).
+    pytest_pass "everything on Keycloak $KEYCLOAK_VERSION" --ignore=tests/deploy
+    deployment_tools
+    pytest_pass "the deployment files" tests/deploy
+    # Keycloak as users run it: production mode (kc.sh build, start --optimized, HTTPS, PostgreSQL, the theme cache
+    # on), its own instance and ports; the recovery sign-ins and the admin UI against it.
     MFA_RECOVERY_TEST_INSTANCE=test-production MFA_RECOVERY_KEYCLOAK_MODE=production \
-        "$VENV/bin/python" -m pytest tests/integration/test_signin.py tests/browser/test_admin_ui.py || rc=$?
-fi
-# And on the oldest Keycloak the bridge supports (it is built against that SPI): the integration tests again.
-if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
-    log "pytest against Keycloak 26.4.7 (instance test-oldest)"
+        pytest_pass "Keycloak in production mode (instance test-production)" \
+        tests/integration/test_signin.py tests/browser/test_admin_ui.py
+    # The oldest Keycloak the bridge supports (it is built against that SPI): the integration tests again.
     MFA_RECOVERY_TEST_INSTANCE=test-oldest MFA_RECOVERY_KEYCLOAK_VERSION=26.4.7 \
-        "$VENV/bin/python" -m pytest tests/integration --deselect tests/integration/test_readme_stack.py || rc=$?
+        pytest_pass "Keycloak 26.4.7 (instance test-oldest)" \
+        tests/integration --deselect tests/integration/test_readme_stack.py
 fi
 log "finished in $((SECONDS - started)) s with exit status $rc"
 exit "$rc"

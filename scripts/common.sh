@@ -37,7 +37,17 @@ export MFA_RECOVERY_MAIL_UI_URL="http://127.0.0.1:$MFA_RECOVERY_MAIL_UI_PORT"
 # Keycloak's mode: "development" (start-dev, plain http) or "production" (kc.sh build, then start --optimized, HTTPS
 # with a certificate made for this instance, PostgreSQL, the theme cache on).
 export MFA_RECOVERY_KEYCLOAK_MODE="${MFA_RECOVERY_KEYCLOAK_MODE:-development}"
-KEYCLOAK_TLS_DIR="$MFA_INSTANCE_DIR/tls"
+# Production mode runs Keycloak's cluster transport (JGroups; the nodes find each other through the database), on
+# this port of 127.0.0.1: one per instance, so that two instances on one machine never meet.
+case "$MFA_INSTANCE" in
+    test-production) default_cluster_port=37800 ;;
+    *) default_cluster_port=7800 ;;
+esac
+export MFA_RECOVERY_KEYCLOAK_CLUSTER_PORT="${MFA_RECOVERY_KEYCLOAK_CLUSTER_PORT:-$default_cluster_port}"
+# Another node of a cluster shares the first node's certificate (MFA_RECOVERY_KEYCLOAK_TLS_DIR), database
+# (MFA_RECOVERY_KEYCLOAK_DB_URL, a JDBC URL) and public URL (MFA_RECOVERY_KEYCLOAK_HOSTNAME, what a load balancer
+# before the nodes would serve); see docs/operations.md.
+KEYCLOAK_TLS_DIR="${MFA_RECOVERY_KEYCLOAK_TLS_DIR:-$MFA_INSTANCE_DIR/tls}"
 if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then
     export MFA_RECOVERY_KEYCLOAK_URL="https://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
     # Whoever calls Keycloak from here (the sidecar, the scripts, the tests) trusts this instance's certificate.
@@ -47,6 +57,8 @@ if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then
 else
     export MFA_RECOVERY_KEYCLOAK_URL="http://127.0.0.1:$MFA_RECOVERY_KEYCLOAK_PORT"
 fi
+# scripts/postgres.sh's port: the sidecar's test store, and a production-mode Keycloak's database.
+export MFA_RECOVERY_POSTGRES_PORT="${MFA_RECOVERY_POSTGRES_PORT:-15432}"
 # The sidecar as browsers reach it (the admin UI; the realm import's redirect URIs use this name).
 export MFA_RECOVERY_SIDECAR_URL="http://127.0.0.1:$MFA_RECOVERY_SIDECAR_PORT"
 # The bridge API: what Keycloak's --spi-authenticator--mfa-recovery--sidecar-url gets.

@@ -72,6 +72,37 @@ production_options() {
             -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$key" -out "$crt" 2>/dev/null
         chmod 600 "$key"
     fi
+    local db_url="${MFA_RECOVERY_KEYCLOAK_DB_URL:-}"
+    if [ -z "$db_url" ]; then
+        db_url="$(instance_database)"
+    fi
+    log "kc.sh build (PostgreSQL, health, the provider JAR)"
+    if ! JAVA_HOME="$(pick_java_home)" "$KEYCLOAK_HOME/bin/kc.sh" build --db=postgres --health-enabled=true \
+            >"$MFA_INSTANCE_DIR/keycloak-build.log" 2>&1; then
+        tail -n 40 "$MFA_INSTANCE_DIR/keycloak-build.log" >&2; log "kc.sh build failed"; exit 1
+    fi
+    PRODUCTION_OPTIONS=(
+        --hostname="${MFA_RECOVERY_KEYCLOAK_HOSTNAME:-$MFA_RECOVERY_KEYCLOAK_URL}"
+        --http-host=127.0.0.1
+        --http-enabled=false
+        --https-port="$MFA_RECOVERY_KEYCLOAK_PORT"
+        --https-certificate-file="$crt"
+        --https-certificate-key-file="$key"
+        --db-url="$db_url"
+        --db-username=mfa_recovery_test
+        --db-password=unused-trust-authentication
+        --truststore-paths="$crt"
+        # The cluster transport: JGroups, the peers found through the database (jdbc-ping, Keycloak's default stack),
+        # on loopback too.
+        --cache-stack=jdbc-ping
+        --cache-embedded-network-bind-address=127.0.0.1
+        --cache-embedded-network-bind-port="$MFA_RECOVERY_KEYCLOAK_CLUSTER_PORT"
+    )
+}
+
+# This instance's PostgreSQL (scripts/postgres.sh) with a database for Keycloak, emptied when KEYCLOAK_FRESH=1;
+# prints its JDBC URL.
+instance_database() {
     "$MFA_ROOT/scripts/postgres.sh" start >/dev/null
     local psql; psql="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr | head -1)/psql"
     local db="keycloak" connect=(-h 127.0.0.1 -p "$MFA_RECOVERY_POSTGRES_PORT" -U mfa_recovery_test -d mfa_recovery_test -qAt)
@@ -81,25 +112,7 @@ production_options() {
     if [ -z "$("$psql" "${connect[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
         "$psql" "${connect[@]}" -c "CREATE DATABASE $db" >/dev/null
     fi
-    log "kc.sh build (PostgreSQL, health, the provider JAR)"
-    if ! JAVA_HOME="$(pick_java_home)" "$KEYCLOAK_HOME/bin/kc.sh" build --db=postgres --health-enabled=true \
-            >"$MFA_INSTANCE_DIR/keycloak-build.log" 2>&1; then
-        tail -n 40 "$MFA_INSTANCE_DIR/keycloak-build.log" >&2; log "kc.sh build failed"; exit 1
-    fi
-    PRODUCTION_OPTIONS=(
-        --hostname="$MFA_RECOVERY_KEYCLOAK_URL"
-        --http-host=127.0.0.1
-        --http-enabled=false
-        --https-port="$MFA_RECOVERY_KEYCLOAK_PORT"
-        --https-certificate-file="$crt"
-        --https-certificate-key-file="$key"
-        --db-url="jdbc:postgresql://127.0.0.1:$MFA_RECOVERY_POSTGRES_PORT/$db"
-        --db-username=mfa_recovery_test
-        --db-password=unused-trust-authentication
-        --truststore-paths="$crt"
-        # Production mode runs Keycloak's cluster transport (JGroups, peers found through the database): loopback too.
-        --cache-embedded-network-bind-address=127.0.0.1
-    )
+    echo "jdbc:postgresql://127.0.0.1:$MFA_RECOVERY_POSTGRES_PORT/$db"
 }
 
 start() {
@@ -194,7 +207,9 @@ case "${1:-}" in
     fetch) fetch ;;
     start) start ;;
     stop) stop_pid_file "$PID_FILE" "Keycloak ($MFA_INSTANCE)"
-          if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ]; then "$MFA_ROOT/scripts/postgres.sh" stop; fi ;;
+          if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ] && [ -z "${MFA_RECOVERY_KEYCLOAK_DB_URL:-}" ]; then
+              "$MFA_ROOT/scripts/postgres.sh" stop
+          fi ;;
     status) status ;;
     *) echo "usage: $0 fetch|start|stop|status" >&2; exit 64 ;;
 esac

@@ -19,7 +19,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-PG_PORT="${MFA_RECOVERY_POSTGRES_PORT:-15432}"
+PG_PORT="$MFA_RECOVERY_POSTGRES_PORT"  # common.sh: 15432 unless set
 PG_ROLE=mfa_recovery_test
 PG_DATABASE=mfa_recovery_test
 PG_DIR="$MFA_INSTANCE_DIR/postgres"

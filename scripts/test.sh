@@ -64,14 +64,21 @@ if [ "$#" -gt 0 ]; then
     pytest_pass "$*" "$@"
 else
     # Everything but the deployment files first, while helm may still be building (minutes on a new machine).
-    pytest_pass "everything on Keycloak $KEYCLOAK_VERSION" --ignore=tests/deploy
+    pytest_pass "everything on Keycloak $KEYCLOAK_VERSION" --ignore=tests/deploy --ignore=tests/cluster
     deployment_tools
     pytest_pass "the deployment files" tests/deploy
+    # The sidecar's other store: the integration tests again, with the sidecar on a PostgreSQL database of its own
+    # (schema by `mfa-recovery db upgrade`), Keycloak and everything else as in the first pass.
+    MFA_RECOVERY_TEST_STORE=postgresql \
+        pytest_pass "the integration tests on the PostgreSQL store" \
+        tests/integration --deselect tests/integration/test_readme_stack.py
     # Keycloak as users run it: production mode (kc.sh build, start --optimized, HTTPS, PostgreSQL, the theme cache
-    # on), its own instance and ports; the recovery sign-ins and the admin UI against it.
-    MFA_RECOVERY_TEST_INSTANCE=test-production MFA_RECOVERY_KEYCLOAK_MODE=production \
+    # on), its own instance and ports, the sidecar on PostgreSQL too: the recovery sign-ins, the admin UI, two
+    # sidecars on one store, and a second Keycloak node in a cluster with the first (tests/cluster).
+    MFA_RECOVERY_TEST_INSTANCE=test-production MFA_RECOVERY_KEYCLOAK_MODE=production MFA_RECOVERY_TEST_STORE=postgresql \
         pytest_pass "Keycloak in production mode (instance test-production)" \
-        tests/integration/test_signin.py tests/browser/test_admin_ui.py
+        tests/integration/test_signin.py tests/browser/test_admin_ui.py tests/integration/test_two_sidecars.py \
+        tests/cluster
     # The oldest Keycloak the bridge supports (it is built against that SPI): the integration tests again.
     MFA_RECOVERY_TEST_INSTANCE=test-oldest MFA_RECOVERY_KEYCLOAK_VERSION=26.4.7 \
         pytest_pass "Keycloak 26.4.7 (instance test-oldest)" \

@@ -18,8 +18,9 @@ from tests.support.admin_api import token as admin_token
 from tests.support.employees import REALM, Employee, create_employee
 from tests.support.mailsink import MailSink
 from tests.support.policy import keycloak_settings, put_back
+from tests.support.postgres import PostgresCluster
 from tests.support.signin import SignIn
-from tests.support.stack import ROOT, KeycloakServer, SidecarProcess, StackConfig, load_config
+from tests.support.stack import ROOT, STORE, KeycloakServer, SidecarProcess, StackConfig, load_config
 
 TEST_OUTPUT = ROOT / "test-output"
 DEFAULT_REALM_OPTIONS = (
@@ -35,8 +36,28 @@ def stack_config() -> StackConfig:
 
 
 @pytest.fixture(scope="session")
-def sidecar(stack_config: StackConfig) -> Iterator[SidecarProcess]:
-    process = SidecarProcess(stack_config)
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """The test instance's PostgreSQL (scripts/postgres.sh), started on first use."""
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sidecar_store(request: pytest.FixtureRequest) -> str | None:
+    """The run's sidecar store (MFA_RECOVERY_TEST_STORE): None for the SQLite file, or a PostgreSQL URL."""
+    if STORE == "sqlite":
+        return None
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.fresh_database("mfa_recovery_sidecar").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sidecar(stack_config: StackConfig, sidecar_store: str | None) -> Iterator[SidecarProcess]:
+    process = SidecarProcess(stack_config, sidecar_store)
     process.start_afresh()
     yield process
     process.stop()

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import subprocess
 import time
 
 import pytest
 import requests
 from keycloak import KeycloakAdmin
+from sqlalchemy import create_engine, text
 
 from tests.support.admin_api import ensure_token_client, limit_to_group, token
 from tests.support.employees import email_of
 from tests.support.recovery import add_backup_address
+from tests.support.store_copy import copy_of_store, drop_audit_guard
 
 
 def otp_credentials(admin, user_id: str) -> list[dict]:
@@ -297,17 +298,15 @@ def test_audit_chain_verifies_and_detects_tampering(sidecar, tmp_path, admin_api
     assert result.returncode == 0, result.stdout + result.stderr
 
     # Tamper with a copy of the store, as someone with database access would: drop the guard, change a row.
-    source = sidecar.database_url.removeprefix("sqlite:///")
-    copy = tmp_path / "tampered.db"
-    with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
-        live.backup(target)
-    with sqlite3.connect(copy) as db:
-        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            db.execute(f'DROP TRIGGER "{trigger}"')
-        row_id = db.execute("SELECT id FROM audit_events WHERE action = 'admin.disable_mfa' LIMIT 1").fetchone()[0]
-        db.execute("UPDATE audit_events SET outcome = 'refused' WHERE id = ?", (row_id,))
-    env = dict(sidecar.environ, MFA_RECOVERY_DATABASE_URL=f"sqlite:///{copy}")
-    tampered = subprocess.run([sidecar.executable, "audit", "verify"], env=env, capture_output=True, text=True)
+    with copy_of_store(sidecar.database_url, tmp_path) as copy:
+        drop_audit_guard(copy)
+        engine = create_engine(copy)
+        with engine.begin() as db:
+            row_id = db.execute(text("SELECT id FROM audit_events WHERE action = 'admin.disable_mfa' LIMIT 1")).scalar()
+            db.execute(text("UPDATE audit_events SET outcome = 'refused' WHERE id = :id"), {"id": row_id})
+        engine.dispose()
+        env = dict(sidecar.environ, MFA_RECOVERY_DATABASE_URL=copy)
+        tampered = subprocess.run([sidecar.executable, "audit", "verify"], env=env, capture_output=True, text=True)
     assert tampered.returncode == 1
     assert str(row_id) in tampered.stdout + tampered.stderr
 

@@ -38,16 +38,6 @@ REALM = "acme"
 
 
 @pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture(scope="session")
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """A fresh database for this test run (the tests use their own user ids, so they can share it)."""
     return postgres_cluster.create_database("run").render_as_string(hide_password=False)

@@ -44,8 +44,9 @@ class PostgresCluster:
         return self.url
 
     def stop(self) -> None:
-        for name in reversed(self._databases):
-            self.drop_database(name)
+        if self._databases and self._script("status", check=False).returncode == 0:
+            for name in reversed(self._databases):
+                self.drop_database(name)
         if self.started_here:
             self._script("stop")
 
@@ -67,6 +68,15 @@ class PostgresCluster:
         with self._admin_connection() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         self._databases.append(name)
+        return self.url.set(database=name)
+
+    def fresh_database(self, name: str) -> URL:
+        """The database ``name``, emptied: dropped if an earlier run left it, and made anew. It is kept when the
+        cluster fixture ends (the next run empties it again), so that a server still using it can stop first."""
+        assert self.url is not None, "start the cluster first"
+        with self._admin_connection() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url.set(database=name)
 
     def drop_database(self, name: str) -> None:

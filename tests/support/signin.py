@@ -150,6 +150,13 @@ class SignIn:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "mfa-recovery-tests/1.0"
         self._page: Page | None = None
+        self._node: str | None = None
+
+    def via(self, node_url: str) -> SignIn:
+        """Send the next steps to another node of the same Keycloak (as a load balancer before a cluster may): every
+        URL of Keycloak's public address goes to ``node_url`` instead."""
+        self._node = node_url.rstrip("/")
+        return self
 
     @property
     def page(self) -> Page:
@@ -159,6 +166,8 @@ class SignIn:
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        if self._node and url.startswith(self.client.keycloak_url + "/"):
+            url = self._node + url.removeprefix(self.client.keycloak_url)
         response = self.http.request(method, url, allow_redirects=False, timeout=self.timeout, **kwargs)
         for cookie in self.http.cookies:
             cookie.secure = False

@@ -30,6 +30,12 @@ SCRIPTS = ROOT / "scripts"
 # The test run's instance: "test", or "test-production" for the pass against Keycloak in production mode
 # (MFA_RECOVERY_KEYCLOAK_MODE=production; scripts/test.sh runs both).
 INSTANCE = os.environ.get("MFA_RECOVERY_TEST_INSTANCE", "test")
+# The sidecar's store for the run: "sqlite" (the embedded default, a file in the data directory) or "postgresql" (a
+# database of its own in the instance's cluster, scripts/postgres.sh). scripts/test.sh runs the integration tests on
+# both.
+STORE = os.environ.get("MFA_RECOVERY_TEST_STORE", "sqlite")
+if STORE not in ("sqlite", "postgresql"):
+    raise ValueError(f"MFA_RECOVERY_TEST_STORE must be sqlite or postgresql, not {STORE!r}")
 TEST_ADMIN_CLIENT = "mfa-recovery-test-admin"  # created by the tests in acme and master (tests/support/admin_api.py)
 
 _EXPORTED = (
@@ -43,6 +49,7 @@ _EXPORTED = (
     "MFA_RECOVERY_SMTP_PORT",
     "MFA_INSTANCE_DIR",
     "REQUESTS_CA_BUNDLE",
+    "MFA_RECOVERY_POSTGRES_PORT",
 )
 
 
@@ -61,6 +68,7 @@ class StackConfig:
     bridge_port: int
     desk_key: str  # the recovery desk's document key, fresh each run
     keycloak_ca: str  # the certificate of a production-mode Keycloak (HTTPS), trusted by the sidecar and the tests
+    postgres_port: int  # the instance's PostgreSQL (scripts/postgres.sh): a production-mode Keycloak's database
 
     def keycloak_admin(self, realm: str) -> KeycloakAdmin:
         """Keycloak's admin API on ``realm``, as the master realm's bootstrap administrator."""
@@ -128,6 +136,7 @@ def load_config() -> StackConfig:
         bridge_port=int(values["MFA_RECOVERY_BRIDGE_PORT"]),
         desk_key=secrets.token_urlsafe(32),
         keycloak_ca=values.get("REQUESTS_CA_BUNDLE", ""),
+        postgres_port=int(values["MFA_RECOVERY_POSTGRES_PORT"]),
     )
     if config.keycloak_ca:  # python-keycloak and requests in this process too
         os.environ["REQUESTS_CA_BUNDLE"] = config.keycloak_ca
@@ -235,25 +244,27 @@ class SidecarServer:
 
 
 class SidecarProcess(SidecarServer):
-    """The test run's sidecar, on the test instance's port and data directory."""
+    """The test run's sidecar, on the test instance's port and data directory, and on ``database_url`` (None: the
+    SQLite file under the data directory)."""
 
-    def __init__(self, config: StackConfig):
+    def __init__(self, config: StackConfig, database_url: str | None = None):
+        self.database_url = database_url or f"sqlite:///{config.instance_dir / 'sidecar' / 'mfa-recovery.db'}"
+        environ = dict(config.environ, MFA_RECOVERY_DATABASE_URL=self.database_url)
         super().__init__(
-            config.sidecar_port, config.environ, config.instance_dir / "sidecar.log", bridge_port=config.bridge_port
+            config.sidecar_port, environ, config.instance_dir / "sidecar.log", bridge_port=config.bridge_port
         )
         self.config = config
 
-    @property
-    def database_url(self) -> str:
-        """The sidecar's SQLite store (the default under its data directory)."""
-        return f"sqlite:///{self.config.instance_dir / 'sidecar' / 'mfa-recovery.db'}"
-
     def desk_document(self, case_number: str, kind: DocumentKind) -> bytes:
         """A filed case's document as the desk keeps it, opened with this run's desk key."""
-        repository = SqlDeskRepository(create_engine(self.database_url))
-        case = repository.find_by_number(case_number)
-        assert case is not None, case_number
-        (document,) = [document for document in repository.documents(case.id) if document.kind is kind]
+        engine = create_engine(self.database_url)
+        try:
+            repository = SqlDeskRepository(engine)
+            case = repository.find_by_number(case_number)
+            assert case is not None, case_number
+            (document,) = [document for document in repository.documents(case.id) if document.kind is kind]
+        finally:
+            engine.dispose()
         vault = DocumentVault(VaultFiles(self.config.instance_dir / "sidecar" / "desk"), self.config.desk_key)
         return vault.open(case.id, document.id, kind, document.file_name)
 
@@ -270,12 +281,19 @@ class SidecarProcess(SidecarServer):
         super().start()
 
     def start_afresh(self) -> None:
-        """Start on an empty store: the run begins with no codes, limits or audit events of an earlier run (as
-        Keycloak starts on an empty database); the desk's document files of that run go with it."""
-        store = self.config.instance_dir / "sidecar" / "mfa-recovery.db"
-        for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
-            path.unlink(missing_ok=True)
+        """Start on an empty store (a PostgreSQL database is made empty by the caller): the run begins with no
+        codes, limits or audit events of an earlier run (as Keycloak starts on an empty database); the desk's
+        document files of that run go with it. The schema comes from ``mfa-recovery db upgrade``, as an operator
+        applies it before starting several sidecars."""
+        if self.database_url.startswith("sqlite:///"):
+            store = Path(self.database_url.removeprefix("sqlite:///"))
+            for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+                path.unlink(missing_ok=True)
         shutil.rmtree(self.config.instance_dir / "sidecar" / "desk", ignore_errors=True)
+        (self.config.instance_dir / "sidecar").mkdir(parents=True, exist_ok=True)
+        upgraded = self.cli("db", "upgrade")
+        if upgraded.returncode != 0:
+            raise RuntimeError(f"mfa-recovery db upgrade failed:\n{upgraded.stdout}{upgraded.stderr}")
         self.start()
 
 

@@ -74,7 +74,7 @@ def test_full_sign_in_with_an_email_code(sign_in, new_employee, mail_sink, admin
     attempt = start_recovery(sign_in, employee)
     page = attempt.page
     assert masked(address) in page.text_of("mfa-recovery-choose-email")
-    assert not page.has("mfa-recovery-choose-backup-code"), "offer only what the user has"
+    assert not page.has("mfa-recovery-code-form"), "offer only what the user has"
     assert page.has("mfa-recovery-choose-neither")
 
     page = attempt.choose("email")
@@ -85,8 +85,6 @@ def test_full_sign_in_with_an_email_code(sign_in, new_employee, mail_sink, admin
     assert employee.username in body and "10 minutes" in body
 
     page = attempt.email_code(code_in(mail))
-    assert page.has("mfa-recovery-continue-form"), page.text[:400]
-    page = attempt.continue_after_recovery()
     # Email is the weaker factor: by default the user must enrol a new authenticator app at once.
     assert page.has("kc-totp-settings-form"), page.text[:400]
     lost = [c["id"] for c in admin.get_credentials(employee.user_id) if c["type"] == "otp"]
@@ -108,7 +106,6 @@ def test_reenrolment_after_email_recovery_can_be_switched_off(sign_in, new_emplo
     attempt = start_recovery(sign_in, employee)
     attempt.choose("email")
     attempt.email_code(code_in(mail_sink.wait_for_mails_to(address, 2)[-1]))
-    attempt.continue_after_recovery()
     assert attempt.authorization_code() is not None
     assert "otp" in [credential["type"] for credential in admin.get_credentials(employee.user_id)]
 
@@ -127,7 +124,6 @@ def test_wrong_email_code_is_refused_and_counted(sign_in, new_employee, mail_sin
     assert wait_for_brute_force_failures(admin, employee.user_id, 1) == 1, "Keycloak counts it like a wrong OTP"
 
     attempt.email_code(right)
-    attempt.continue_after_recovery()
     assert attempt.page.has("kc-totp-settings-form")
 
 
@@ -163,7 +159,6 @@ def test_used_code_cannot_be_used_again(sign_in, new_employee, mail_sink, realm_
     first.choose("email")
     code = code_in(mail_sink.wait_for_mails_to(address, 2)[-1])
     first.email_code(code)
-    first.continue_after_recovery()
     assert first.authorization_code() is not None
 
     second = start_recovery(sign_in, employee)
@@ -198,7 +193,7 @@ def test_resend_has_a_cool_down_and_an_hourly_cap(sign_in, new_employee, mail_si
 
     latest = code_in(mail_sink.mails_to(address)[-1])
     attempt.email_code(latest)
-    assert attempt.page.has("mfa-recovery-continue-form"), "the last code sent still works"
+    assert attempt.page.has("kc-totp-settings-form"), "the last code sent still works"
 
 
 def test_email_method_switched_off(sign_in, new_employee, mail_sink, realm_options, issue_codes):
@@ -207,7 +202,7 @@ def test_email_method_switched_off(sign_in, new_employee, mail_sink, realm_optio
     issue_codes(employee)
     realm_options("--email-method", "off")
     attempt = start_recovery(sign_in, employee)
-    assert attempt.page.has("mfa-recovery-choose-backup-code")
+    assert attempt.page.has("mfa-recovery-code-form")
     assert not attempt.page.has("mfa-recovery-choose-email")
 
     only_email = new_employee()
@@ -222,10 +217,8 @@ def test_choice_page_offers_what_the_user_has(sign_in, new_employee, mail_sink, 
     employee = new_employee()
     issue_codes(employee)
     attempt = start_recovery(sign_in, employee)
-    assert attempt.page.has("mfa-recovery-choose-backup-code")
+    assert attempt.page.has("mfa-recovery-code-form")
     assert not attempt.page.has("mfa-recovery-choose-email")
-    page = attempt.choose("backup-code")
-    assert page.has("mfa-recovery-code-form")
 
 
 # -- "I have neither" -------------------------------------------------------------------------------------------
@@ -263,7 +256,7 @@ def test_neither_page_from_the_choice_page(sign_in, new_employee, issue_codes):
     assert "Carol de Vries" in page.text_of("mfa-recovery-supervisor"), "found by email address too"
     assert page.has("mfa-recovery-other-options")
     page = attempt.click("mfa-recovery-other-options")
-    assert page.has("mfa-recovery-choose-backup-code")
+    assert page.has("mfa-recovery-code-form")
 
 
 @pytest.mark.parametrize("supervisor", [None, "nobody-by-that-name"])
@@ -289,4 +282,4 @@ def test_smtp_down_sends_nothing_and_stores_nothing(sign_in, new_employee, mail_
     page = attempt.click("mfa-recovery-email-resend")
     assert "wait" not in page.text.lower(), page.text[:400]
     attempt.email_code(code_in(mail_sink.wait_for_mails_to(address, 2)[-1]))
-    assert attempt.page.has("mfa-recovery-continue-form")
+    assert attempt.page.has("kc-totp-settings-form")

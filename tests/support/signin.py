@@ -232,13 +232,11 @@ class SignIn:
         return self._post_form("mfa-recovery-link-form", {})
 
     def backup_code(self, code: str) -> Page:
-        """Enter a backup code; from the choice page, first choose "Use a backup code" as a person would."""
-        if self.page.has("mfa-recovery-choose-backup-code"):
-            self.choose("backup-code")
+        """Enter a backup code in the field on the choice page."""
         return self._post_form("mfa-recovery-code-form", {"backupCode": code})
 
     def choose(self, option: str) -> Page:
-        """On the choice page: ``backup-code``, ``email`` or ``neither``."""
+        """On the choice page: ``email`` or ``neither``."""
         return self.click(f"mfa-recovery-choose-{option}")
 
     def email_code(self, code: str) -> Page:
@@ -249,7 +247,8 @@ class SignIn:
         return self._post_form("mfa-recovery-back-to-otp-form", {})
 
     def continue_after_recovery(self) -> Page:
-        """The "Continue" button of the page that says how many backup codes are left."""
+        """The "Continue" button of the page that says few backup codes are left (at or below the realm's warning
+        threshold; above it an accepted code goes straight on)."""
         return self._post_form("mfa-recovery-continue-form", {"continue": ""})
 
     def configure_totp(self) -> str:

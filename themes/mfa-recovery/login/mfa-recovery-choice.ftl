@@ -1,19 +1,26 @@
 <#-- MFA recovery: how to sign in without the authenticator app. Rendered by the keycloak-bridge authenticator.
-     Offers only the methods the user has (backupCodeOffered, emailOffered) and always "I have neither". -->
+     One page: the backup-code field with its button (backupCodeOffered), then "Send a code to j•••@example.org"
+     (emailOffered) and always "I have neither". A refused code comes back to this page, on the field. -->
 <#import "template.ftl" as layout>
 <#import "buttons.ftl" as buttons>
 <#import "mfa-recovery-common.ftl" as recovery>
-<@layout.registrationLayout displayMessage=true; section>
+<#assign codeOffered = backupCodeOffered!false>
+<@layout.registrationLayout displayMessage=!messagesPerField.existsError('backupCode'); section>
     <#if section="header">
         ${msg("mfaRecoveryChoiceTitle")}
     <#elseif section="form">
-        <p id="mfa-recovery-choice-help" class="mfa-recovery-text">${msg("mfaRecoveryChoiceHelp")}</p>
-        <form id="mfa-recovery-choice-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
+        <#if codeOffered>
+            <p id="mfa-recovery-code-help" class="mfa-recovery-text">${msg("mfaRecoveryCodeHelp")}</p>
+            <form id="mfa-recovery-code-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
+                <@recovery.codeField name="backupCode" label=msg("mfaRecoveryCodeLabel") helpId="mfa-recovery-code-help" />
+                <@buttons.loginButton />
+            </form>
+            <p id="mfa-recovery-choice-help" class="mfa-recovery-text mfa-recovery-other-ways">${msg("mfaRecoveryChoiceOtherWays")}</p>
+        <#else>
+            <p id="mfa-recovery-choice-help" class="mfa-recovery-text">${msg("mfaRecoveryChoiceHelp")}</p>
+        </#if>
+        <form id="mfa-recovery-choice-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post" novalidate="novalidate">
             <@buttons.actionGroup>
-                <#if backupCodeOffered!false>
-                    <button id="mfa-recovery-choose-backup-code" type="submit" name="choice" value="backup_code"
-                            class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}">${msg("mfaRecoveryChooseBackupCode")}</button>
-                </#if>
                 <#if emailOffered!false>
                     <button id="mfa-recovery-choose-email" type="submit" name="choice" value="email"
                             class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}"><#if emailHint??>${msg("mfaRecoveryChooseEmail", emailHint)}<#else>${msg("mfaRecoveryChooseEmailNoHint")}</#if></button>

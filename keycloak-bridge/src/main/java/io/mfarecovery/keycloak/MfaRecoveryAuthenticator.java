@@ -30,10 +30,11 @@ import io.mfarecovery.keycloak.SidecarClient.SupervisorNotice;
  * what the user typed or chose to the sidecar and maps the answer onto the flow. All recovery logic lives in the
  * sidecar.
  *
- * <p>The pages: the choice (backup code, code by email, "I have neither"), the backup-code page, the email-code
- * page, the "contact your supervisor" page and, after an accepted code, the signed-in page. What the user posts:
- * {@code choice=backup_code|email|neither}, {@code backupCode}, {@code emailCode}, {@code resend}, {@code notify},
- * {@code back} (to the choice) and {@code continue} (after an accepted code).
+ * <p>The pages: the choice (the backup-code field, a code by email, "I have neither"), the email-code page, the
+ * "contact your supervisor" page and, after an accepted backup code that leaves few, the "few codes left" page. An
+ * accepted code otherwise finishes the step at once (the notification mail says how many codes are left). What the
+ * user posts: {@code backupCode}, {@code choice=email|neither}, {@code emailCode}, {@code resend}, {@code notify},
+ * {@code back} (to the choice) and {@code continue} (on the "few codes left" page).
  */
 public class MfaRecoveryAuthenticator implements Authenticator {
 
@@ -46,7 +47,7 @@ public class MfaRecoveryAuthenticator implements Authenticator {
     static final String BACK = "back";
     static final String CONTINUE = "continue";
 
-    /** Set once the sidecar accepted a code in this sign-in: the signed-in page's "Continue" then finishes. */
+    /** Set once the sidecar accepted a code in this sign-in: the "few codes left" page's "Continue" then finishes. */
     static final String ACCEPTED_NOTE = "mfa-recovery.accepted";
     /** The methods of the last {@code start} answer, comma-separated ("" for none), and the masked address. */
     static final String METHODS_NOTE = "mfa-recovery.methods";
@@ -83,8 +84,7 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         if (form.containsKey(CONTINUE) && "true".equals(authSession.getAuthNote(ACCEPTED_NOTE))) {
-            authSession.removeAuthNote(ACCEPTED_NOTE);
-            context.success();
+            finish(context);
             return;
         }
         try {
@@ -128,9 +128,6 @@ public class MfaRecoveryAuthenticator implements Authenticator {
     /** Only what the choice page offered is honoured; anything else shows the choice again. */
     private void choose(AuthenticationFlowContext context, String choice) throws SidecarUnavailableException {
         switch (PageChoice.chosen(choice, options(context))) {
-            case BACKUP_CODE:
-                context.challenge(pages(context).backupCode(null));
-                return;
             case EMAIL:
                 sendEmailCode(context, false);
                 return;
@@ -157,28 +154,30 @@ public class MfaRecoveryAuthenticator implements Authenticator {
         RecoveryPages pages = pages(context);
         String refusal = refusalBeforeCheck(context, code, "mfaRecoveryCodeMissing");
         if (refusal != null) {
-            context.challenge(pages.backupCode(PageMessage.fieldError(CODE_FIELD, refusal)));
+            context.challenge(pages.choice(options(context), PageMessage.fieldError(CODE_FIELD, refusal)));
             return;
         }
         if (!PageChoice.couldBeACode(code)) {
             PageChoice.Refusal refused = PageChoice.notACode(CODE_FIELD);
-            failed(context, refused.eventError(), pages.backupCode(refused.message()));
+            failed(context, refused.eventError(), pages.choice(options(context), refused.message()));
             return;
         }
         SidecarClient.Verdict verdict = sidecar.verifyBackupCode(BridgeCall.of(context), code);
         if (verdict.result() != SidecarClient.Verdict.Result.ACCEPTED) {
             PageChoice.Refusal refused = PageChoice.backupCodeRefused(verdict.result());
-            failed(context, refused.eventError(), pages.backupCode(refused.message()));
+            failed(context, refused.eventError(), pages.choice(options(context), refused.message()));
             return;
         }
-        if (verdict.regenerate()) {
-            context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
-            context.getAuthenticationSession().setAuthNote(MfaRecoverySetupAction.REASON_NOTE,
-                    MfaRecoverySetupAction.REASON_LOW_CODES);
-        }
         accepted(context, verdict.reenrolOtp());
-        context.challenge(pages.signedIn(RecoveryPages.WITH_BACKUP_CODE, verdict.remaining(), verdict.regenerate(),
-                verdict.reenrolOtp()));
+        if (!verdict.regenerate()) {
+            finish(context);
+            return;
+        }
+        context.getUser().addRequiredAction(MfaRecoverySetupActionFactory.PROVIDER_ID);
+        context.getAuthenticationSession().setAuthNote(MfaRecoverySetupAction.REASON_NOTE,
+                MfaRecoverySetupAction.REASON_LOW_CODES);
+        context.getAuthenticationSession().setAuthNote(ACCEPTED_NOTE, "true");
+        context.challenge(pages.fewCodesLeft(verdict.remaining(), verdict.reenrolOtp()));
     }
 
     // -- code by email ------------------------------------------------------------------------------------------
@@ -227,7 +226,7 @@ public class MfaRecoveryAuthenticator implements Authenticator {
             return;
         }
         accepted(context, check.reenrolOtp());
-        context.challenge(pages.signedIn(RecoveryPages.WITH_EMAIL, null, false, check.reenrolOtp()));
+        finish(context);
     }
 
     // -- "I have neither" ---------------------------------------------------------------------------------------
@@ -275,15 +274,20 @@ public class MfaRecoveryAuthenticator implements Authenticator {
     }
 
     /**
-     * Carries out what the sidecar decided for an accepted code before the signed-in page: with {@code reenrolOtp}
-     * a new authenticator must be set up in this sign-in, which then replaces the lost one ({@link OtpReplacement}).
+     * Carries out what the sidecar decided for an accepted code: with {@code reenrolOtp} a new authenticator must be
+     * set up in this sign-in, which then replaces the lost one ({@link OtpReplacement}).
      */
     private static void accepted(AuthenticationFlowContext context, boolean reenrolOtp) {
         if (reenrolOtp) {
             OtpReplacement.begin(context.getAuthenticationSession(), context.getUser());
         }
-        context.getAuthenticationSession().setAuthNote(ACCEPTED_NOTE, "true");
-        context.setAuthenticationSelections(List.of());  // the code is spent: no "Try another way" on this page
+        context.setAuthenticationSelections(List.of());  // the code is spent: no "Try another way" on a later page
+    }
+
+    /** The step is done: on to the required actions (a new authenticator, a new set of codes) or the application. */
+    private static void finish(AuthenticationFlowContext context) {
+        context.getAuthenticationSession().removeAuthNote(ACCEPTED_NOTE);
+        context.success();
     }
 
     /** The options of this sign-in: from the auth notes of an earlier {@code start}, else a new one. */

@@ -19,8 +19,8 @@ import io.mfarecovery.keycloak.SidecarClient.SupervisorNotice;
  */
 final class PageChoice {
 
-    /** What the user may go on to from the choice page. */
-    enum Step { BACKUP_CODE, EMAIL, NEITHER, CHOICE }
+    /** What the user may go on to from the choice page (the backup-code field is on the page itself). */
+    enum Step { EMAIL, NEITHER, CHOICE }
 
     /** A refused code: the event error (Keycloak's brute-force detection counts it) and the field's message. */
     record Refusal(String eventError, PageMessage message) {
@@ -43,9 +43,6 @@ final class PageChoice {
 
     /** Only what the choice page offered is honoured; anything else shows the choice again. */
     static Step chosen(String choice, RecoveryOptions options) {
-        if (RecoveryOptions.BACKUP_CODE.equals(choice) && options.backupCode()) {
-            return Step.BACKUP_CODE;
-        }
         if (RecoveryOptions.EMAIL.equals(choice) && options.email()) {
             return Step.EMAIL;
         }

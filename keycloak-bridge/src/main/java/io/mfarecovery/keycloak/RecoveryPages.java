@@ -12,18 +12,13 @@ import org.keycloak.forms.login.LoginFormsProvider;
 final class RecoveryPages {
 
     static final String CHOICE_PAGE = "mfa-recovery-choice.ftl";
-    static final String CODE_PAGE = "mfa-recovery-code.ftl";
     static final String EMAIL_CODE_PAGE = "mfa-recovery-email-code.ftl";
-    static final String SIGNED_IN_PAGE = "mfa-recovery-signed-in.ftl";
+    static final String FEW_CODES_LEFT_PAGE = "mfa-recovery-few-codes-left.ftl";
     static final String NO_METHOD_PAGE = "mfa-recovery-no-method.ftl";
     static final String UNAVAILABLE_PAGE = "mfa-recovery-unavailable.ftl";
 
     /** How long a mailed code is valid when the answer does not say (docs/architecture.md: 10 minutes). */
     static final int DEFAULT_CODE_MINUTES = 10;
-
-    /** How the user signed in, for the signed-in page ({@code recoveredWith}). */
-    static final String WITH_BACKUP_CODE = "backup_code";
-    static final String WITH_EMAIL = "email";
 
     private static final Logger LOG = Logger.getLogger(MfaRecoveryAuthenticator.class);
 
@@ -36,17 +31,16 @@ final class RecoveryPages {
         this.otherOptions = otherOptions;
     }
 
-    /** "Use a backup code", "Send a code to j•••@example.org", "I have neither". */
+    /**
+     * The backup-code field with its button (when the user has codes), then "Send a code to j•••@example.org" (when
+     * they have a verified backup address) and "I have neither". A refused code comes back here, on the field.
+     */
     Response choice(SidecarClient.RecoveryOptions options, PageMessage message) {
         return form(message)
                 .setAttribute("backupCodeOffered", options.backupCode())
                 .setAttribute("emailOffered", options.email())
                 .setAttribute("emailHint", options.emailHint())
                 .createForm(CHOICE_PAGE);
-    }
-
-    Response backupCode(PageMessage message) {
-        return form(message).createForm(CODE_PAGE);
     }
 
     /**
@@ -78,14 +72,15 @@ final class RecoveryPages {
                 .createForm(NO_METHOD_PAGE);
     }
 
-    /** After an accepted code; {@code backupCodesRemaining} may be null (it is shown for backup codes only). */
-    Response signedIn(String recoveredWith, Integer backupCodesRemaining, boolean regenerate, boolean reenrolOtp) {
+    /**
+     * After an accepted backup code that left the user at or below the realm's warning threshold: how many are left,
+     * that a new set comes next, and whether a new authenticator app comes first.
+     */
+    Response fewCodesLeft(int backupCodesRemaining, boolean reenrolOtp) {
         return context.form()
-                .setAttribute("recoveredWith", recoveredWith)
                 .setAttribute("backupCodesRemaining", backupCodesRemaining)
-                .setAttribute("regenerate", regenerate)
                 .setAttribute("reenrolOtp", reenrolOtp)
-                .createForm(SIGNED_IN_PAGE);
+                .createForm(FEW_CODES_LEFT_PAGE);
     }
 
     Response unavailable(SidecarUnavailableException cause) {

@@ -66,7 +66,7 @@ class PageChoiceTest {
     void onlyWhatTheChoicePageOfferedIsHonoured() {
         RecoveryOptions both = new RecoveryOptions(true, true, "j•••@example.org");
         RecoveryOptions none = new RecoveryOptions(false, false, null);
-        assertEquals(Step.BACKUP_CODE, PageChoice.chosen("backup_code", both));
+        assertEquals(Step.CHOICE, PageChoice.chosen("backup_code", both));  // its field is on the choice page
         assertEquals(Step.EMAIL, PageChoice.chosen("email", both));
         assertEquals(Step.CHOICE, PageChoice.chosen("backup_code", none));
         assertEquals(Step.CHOICE, PageChoice.chosen("email", none));

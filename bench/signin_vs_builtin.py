@@ -629,6 +629,11 @@ def argon2id_verifications(count: int) -> list[float]:
     return times
 
 
+def request_time(measured: Samples) -> list[float]:
+    """Seconds of each sign-in spent in its HTTP requests (the rest is the client's, between them)."""
+    return [sum(seconds for _, seconds in requests_of_one) for requests_of_one in measured.requests]
+
+
 def quantile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
@@ -680,7 +685,7 @@ def report(
         for requests_of_one in measured.requests:
             for step, seconds in requests_of_one:
                 steps.setdefault(step, []).append(seconds)
-        in_requests = [sum(seconds for _, seconds in requests_of_one) for requests_of_one in measured.requests]
+        in_requests = request_time(measured)
         outside = [total - inside for total, inside in zip(measured.totals, in_requests, strict=True)]
         rows = [*steps.items(), ("all requests of a sign-in", in_requests)]
         rows.append(("the client between them (parsing pages)", outside))
@@ -694,19 +699,23 @@ def report(
     for other, target in ((MATCHING, "   (target: <= 1.25)"), (BUILTIN, "")):
         median, p90 = statistics.median(samples[other].totals), quantile(samples[other].totals, 0.9)
         print(f"ours / {other}: median {ours / median:.2f}, p90 {ours90 / p90:.2f}{target}")
-    verification = statistics.median(argon2id)
-    difference = 1000 * (ours - statistics.median(samples[MATCHING].totals))
-    budget = 1000 * verification + BUDGET_EXTRA_MS
-    verdict = "within" if difference <= budget else "over"
+    verification = 1000 * statistics.median(argon2id)
+    budget = verification + BUDGET_EXTRA_MS
     print(
-        f"ours - {MATCHING}: median {difference:+.1f} ms; budget: one argon2id verification "
-        f"{1000 * verification:.1f} ms (median of {len(argon2id)}) + {BUDGET_EXTRA_MS:.0f} ms = {budget:.1f} ms: "
-        f"{verdict} by {abs(budget - difference):.1f} ms"
+        f"budget for ours - {MATCHING} (median): one argon2id verification {verification:.1f} ms "
+        f"(CodeHasher.verify, median of {len(argon2id)}) + {BUDGET_EXTRA_MS:.0f} ms = {budget:.1f} ms"
     )
+    whole = 1000 * (ours - statistics.median(samples[MATCHING].totals))
+    requests_only = 1000 * (
+        statistics.median(request_time(samples[OURS])) - statistics.median(request_time(samples[MATCHING]))
+    )
+    for label, difference in (("whole sign-in", whole), ("its requests only", requests_only)):
+        verdict = "within" if difference <= budget else "over"
+        print(f"  {label:<18} {difference:+8.1f} ms: {verdict} by {abs(budget - difference):.1f} ms")
     if mode == "production":
-        print("   (target, production mode: the difference within the budget)")
+        print("  (target, production mode: the whole sign-in's difference within the budget)")
     else:
-        print("   (the budget is the target in production mode: --keycloak-mode production)")
+        print("  (the budget is the target in production mode: --keycloak-mode production)")
 
     print()
     print(

@@ -233,10 +233,9 @@ def sign_in_with_backup_code(keycloak_url: str, username: str, password: str, co
     password_step(browser, username, password)
     on_otp_page(browser)
     browser.post("OTP page → recovery", "mfa-recovery-link-form", {})  # "Use backup code/email"
-    browser.post("choice POST", "mfa-recovery-choice-form", {"choice": "backup_code"})  # "Use a backup code"
-    browser.post("code POST", "mfa-recovery-code-form", {"backupCode": code})
+    browser.post("code POST", "mfa-recovery-code-form", {"backupCode": code})  # the field on the choice page
     if not browser.finished() and browser.has("mfa-recovery-continue-form"):
-        browser.post("continue POST", "mfa-recovery-continue-form", {"continue": ""})  # "signed in, N codes left"
+        browser.post("continue POST", "mfa-recovery-continue-form", {"continue": ""})  # "few codes left" page
     return browser
 
 

@@ -14,7 +14,7 @@ from mfa_recovery.bridge_auth.replay import StoreReplayGuard
 from mfa_recovery.caller import Caller
 from mfa_recovery.notifications.repository import SqlOutboxRepository
 from mfa_recovery.services import Services
-from mfa_recovery.store.tables import notification_outbox, recovery_failures, used_bridge_tokens
+from mfa_recovery.store.tables import email_challenges, notification_outbox, recovery_failures, used_bridge_tokens
 
 from .fakes.clock import FakeClock
 from .fakes.smtp import FakeTransport
@@ -108,11 +108,13 @@ def state(app: Flask) -> dict[str, Any]:
     services = svc(app)
     with services.engine.connect() as conn:
         failures = sorted(tuple(row) for row in conn.execute(select(recovery_failures)))
+        mailed = sorted(tuple(row) for row in conn.execute(select(email_challenges)))
     return {
         "codes": services.backup_codes.remaining(REALM, USER_ID),
         "audit": [row["id"] for row in services.audit.recent(1000)],
         "outbox": count(app, notification_outbox),
         "failures": failures,
+        "mailed codes": mailed,
     }
 
 

@@ -17,7 +17,8 @@ def insert_if_missing(conn: Connection, table: Table, values: Mapping[str, Any],
     if dialect in ("sqlite", "postgresql"):
         module = sqlite if dialect == "sqlite" else postgresql
         statement = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-        return conn.execute(statement).rowcount == 1
+        # RETURNING, not the rowcount: on PostgreSQL (psycopg, SQLAlchemy 2.1) the rowcount of this statement is -1.
+        return conn.execute(statement.returning(*(table.c[name] for name in keys))).first() is not None
     try:  # pragma: no cover - other databases are not supported, but stay correct
         with conn.begin_nested():
             conn.execute(insert(table).values(**values))

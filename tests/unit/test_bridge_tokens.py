@@ -38,6 +38,9 @@ class MemoryGuard:
         self.seen[jti] = expires_at
         return True
 
+    def used(self, jti: str) -> bool:
+        return jti in self.seen
+
 
 @pytest.fixture
 def issuer(clock: FakeClock) -> BridgeIssuer:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..caller import Caller
+from ..store.transactions import Transaction
 from .limiter import UNLOCKED, FailureLimiter, FailurePolicy, LockState
 from .repository import FailureRepository
 
@@ -41,10 +42,10 @@ class SourceLimit:
             return UNLOCKED
         return self._limiter.state(caller.realm, source_subject(self._what, caller.ip))
 
-    def record(self, caller: Caller) -> LockState:
+    def record(self, caller: Caller, within: Transaction | None = None) -> LockState:
         if not caller.ip:
             return UNLOCKED
-        return self._limiter.record_failure(caller.realm, source_subject(self._what, caller.ip))
+        return self._limiter.record_failure(caller.realm, source_subject(self._what, caller.ip), within)
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,12 @@ class AttemptLimits:
         user = self._per_user.state(caller.realm, caller.user_id)
         return user if user.locked else self._per_source.state(caller)
 
-    def record_failure(self, caller: Caller) -> LockState:
-        user = self._per_user.record_failure(caller.realm, caller.user_id)
-        source = self._per_source.record(caller)
+    def record_failure(self, caller: Caller, within: Transaction | None = None) -> LockState:
+        user = self._per_user.record_failure(caller.realm, caller.user_id, within)
+        source = self._per_source.record(caller, within)
         return max(user, source, key=lambda state: (state.locked, state.retry_after_seconds))
 
-    def reset(self, caller: Caller) -> None:
+    def reset(self, caller: Caller, within: Transaction | None = None) -> None:
         """After an accepted code: the user's count starts again. The source's does not: one success among many
         accounts tried must not clear the address."""
-        self._per_user.reset(caller.realm, caller.user_id)
+        self._per_user.reset(caller.realm, caller.user_id, within)

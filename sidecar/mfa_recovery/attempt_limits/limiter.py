@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..store.times import aware, seconds_until
+from ..store.transactions import Transaction
 from .repository import FailureRepository
 
 
@@ -49,18 +50,20 @@ class FailureLimiter:
         now = self._clock()
         return self._lock_state(self._repository.locked_until(realm, user_id), now)
 
-    def record_failure(self, realm: str, user_id: str) -> LockState:
+    def record_failure(self, realm: str, user_id: str, within: Transaction | None = None) -> LockState:
         """Count one failure; lock when the limit is reached. Returns the state after this failure. Concurrent
-        failures, on any replica, are all counted."""
+        failures, on any replica, are all counted. ``within``: the transaction it commits with."""
         now = self._clock()
         window_start = now - timedelta(seconds=self._policy.window_seconds)
         locked_until = now + timedelta(seconds=self._policy.lockout_seconds)
-        if not self._repository.count_failure(realm, user_id, now, window_start, self._policy.limit, locked_until):
+        if not self._repository.count_failure(
+            realm, user_id, now, window_start, self._policy.limit, locked_until, within
+        ):
             return UNLOCKED
         return self._lock_state(locked_until, now)
 
-    def reset(self, realm: str, user_id: str) -> None:
-        self._repository.reset(realm, user_id)
+    def reset(self, realm: str, user_id: str, within: Transaction | None = None) -> None:
+        self._repository.reset(realm, user_id, within)
 
     @staticmethod
     def _lock_state(locked_until: datetime | None, now: datetime) -> LockState:

@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy import Engine, and_, case, delete, select, update
 
 from ..store.tables import recovery_failures
+from ..store.transactions import Transaction, joined
 from ..store.upsert import insert_if_missing
 
 
@@ -20,16 +21,24 @@ class FailureRepository(Protocol):
         reset since."""
 
     def count_failure(
-        self, realm: str, subject: str, now: datetime, window_start: datetime, limit: int, lock_until: datetime
+        self,
+        realm: str,
+        subject: str,
+        now: datetime,
+        window_start: datetime,
+        limit: int,
+        lock_until: datetime,
+        within: Transaction | None = None,
     ) -> bool:
         """Count one failure of the subject and return whether it locked the subject. A count whose window started
         at or before ``window_start`` starts again with this failure (its window starting ``now``); the failure
         that brings the count to ``limit`` locks the subject until ``lock_until`` and starts a clean count.
 
-        Counts atomically: one transaction that starts with a write, so that concurrent failures, on any replica,
-        are all counted and each sees the count its own failure made."""
+        Counts atomically: one transaction that starts with a write (or ``within``, which holds the store's write
+        lock already), so that concurrent failures, on any replica, are all counted and each sees the count its own
+        failure made."""
 
-    def reset(self, realm: str, subject: str) -> None:
+    def reset(self, realm: str, subject: str, within: Transaction | None = None) -> None:
         """Forget the subject's count and lock."""
 
 
@@ -48,11 +57,18 @@ class SqlFailureRepository:
         return locked_until
 
     def count_failure(
-        self, realm: str, subject: str, now: datetime, window_start: datetime, limit: int, lock_until: datetime
+        self,
+        realm: str,
+        subject: str,
+        now: datetime,
+        window_start: datetime,
+        limit: int,
+        lock_until: datetime,
+        within: Transaction | None = None,
     ) -> bool:
         key = and_(recovery_failures.c.realm == realm, recovery_failures.c.user_id == subject)
         window_over = recovery_failures.c.window_started_at <= window_start
-        with self._engine.begin() as conn:
+        with joined(self._engine, within) as conn:
             insert_if_missing(
                 conn,
                 recovery_failures,
@@ -77,8 +93,8 @@ class SqlFailureRepository:
             )
         return True
 
-    def reset(self, realm: str, subject: str) -> None:
-        with self._engine.begin() as conn:
+    def reset(self, realm: str, subject: str, within: Transaction | None = None) -> None:
+        with joined(self._engine, within) as conn:
             conn.execute(
                 delete(recovery_failures).where(
                     recovery_failures.c.realm == realm, recovery_failures.c.user_id == subject

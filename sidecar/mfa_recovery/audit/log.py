@@ -14,8 +14,10 @@ inserts it; the lock ends with the transaction. A unique index on ``prev_hash`` 
 ever get past the lock.
 
 A feature whose change must never stand without its row (a used code and its ``accepted`` row) makes both in one
-:meth:`AuditLog.transaction`: the lock is taken first, the feature's repositories join the same transaction
-(``within=audited.transaction``), and the row is appended last; either both commit or neither does.
+:meth:`AuditLog.transaction`: the lock is taken first, then the feature's repositories join the same transaction
+(``within=audited.transaction``) and its rows are appended; either all commit or nothing does. A use case takes
+that transaction from a :class:`UnitOfWork` it is given: :class:`AuditLog` opens a plain one, a bridge call's
+(:mod:`..bridge_auth.call_work`) records the call's token in it too.
 """
 
 from __future__ import annotations
@@ -60,10 +62,15 @@ class Auditor(Protocol):
     ) -> None: ...
 
 
-class AuditTransactions(Auditor, Protocol):
-    """An :class:`Auditor` that can also write rows in one transaction with other changes (:class:`AuditLog`)."""
+class UnitOfWork(Protocol):
+    """Where a use case makes its writes once its reads (and any hashing) are done: one short transaction that
+    holds the chain's lock, whose rows and repository changes (``within=audited.transaction``) commit together."""
 
     def transaction(self) -> AbstractContextManager[AuditedTransaction]: ...
+
+
+class AuditTransactions(Auditor, UnitOfWork, Protocol):
+    """An :class:`Auditor` that can also write rows in one transaction with other changes (:class:`AuditLog`)."""
 
 
 @dataclass(frozen=True)

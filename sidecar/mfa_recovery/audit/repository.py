@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, or_, select, text
 
 from ..store.tables import audit_events
-from ..store.transactions import SqlTransaction, Transaction
+from ..store.transactions import SqlTransaction, Transaction, reading
 
 CHAIN_LOCK_KEY = 727310002  # pg_advisory_xact_lock key of audit inserts (727310001 serialises migrations)
 VERIFY_BATCH = 1000  # rows fetched at a time while walking the chain
@@ -99,11 +99,8 @@ class SqlAuditRepository:
 
     def last_link(self, within: Transaction | None = None) -> Link | None:
         query = select(audit_events.c.id, audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-        if within is not None:
-            last = within.connection.execute(query).first()
-        else:
-            with self._engine.connect() as conn:
-                last = conn.execute(query).first()
+        with reading(self._engine, within) as conn:
+            last = conn.execute(query).first()
         return None if last is None else Link(last.id, last.hash)
 
     def append(self, row: StoredRow, within: Transaction) -> None:

@@ -10,7 +10,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select, update
 
 from ..store.tables import backup_codes
-from ..store.transactions import Transaction, joined
+from ..store.transactions import Transaction, joined, reading
 
 # A code's set is "pending" while shown on the setup page (never valid for sign-in), "active" once confirmed.
 PENDING = "pending"
@@ -165,7 +165,7 @@ class SqlBackupCodeRepository:
 
     def count_unused(self, realm: str, user_id: str, within: Transaction | None = None) -> int:
         query = select(func.count()).select_from(backup_codes).where(*_unused(realm), backup_codes.c.user_id == user_id)
-        with joined(self._engine, within) as conn:
+        with reading(self._engine, within) as conn:
             return int(conn.execute(query).scalar_one())
 
     def count_unused_for_users(self, realm: str, user_ids: Collection[str]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Signing in with a backup code: failure limit, verification, the answer's hints, the notification."""
+"""Signing in with a backup code: failure limit, verification, the answer's hints, the notification; every write
+of one sign-in in one transaction."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import datetime
 
 from ..attempt_limits.attempts import AttemptLimits
 from ..attempt_limits.limiter import failure_detail
-from ..audit.log import AuditLog, Auditor, record_call
+from ..audit.log import AuditedTransaction, AuditLog, Auditor, UnitOfWork, record_call
 from ..caller import Caller
-from ..notifications.notices import queue_notice
+from ..notifications.notices import enqueue_notice
 from ..notifications.outbox import BACKUP_CODE_SIGNIN, Outbox
+from ..realm_options.options import RealmOptions
 from ..realm_options.service import RealmOptionsService
 from .hashing import CodeHasher
 from .repository import StoredCode
@@ -51,40 +53,53 @@ class BackupCodeSignIn:
         self._outbox = outbox
         self._audit = audit
 
-    def verify(self, caller: Caller, code: str) -> SignInResult:
+    def verify(self, caller: Caller, code: str, work: UnitOfWork | None = None) -> SignInResult:
+        """Check ``code`` (reads and one argon2 verification, outside any write transaction), then make every change
+        of the answer in one transaction of ``work`` (by default the audit log's): all of them commit, or none."""
+        work = work or self._audit
         lock = self._limiter.state(caller)
         if lock.locked:
             # Refused without looking at the code, at the cost of one verification (no timing signal).
             self._hasher.verify_dummy(code[:MAX_INPUT_LENGTH])
-            self._record(self._audit, caller, LOCKED, {"retry_after_seconds": lock.retry_after_seconds})
+            with work.transaction() as audited:
+                self._record(audited, caller, LOCKED, {"retry_after_seconds": lock.retry_after_seconds})
             return SignInResult(LOCKED, retry_after_seconds=lock.retry_after_seconds)
 
         stored = self._codes.match(caller.realm, caller.user_id, code)
-        accepted = None if stored is None else self._accept(caller, stored)
-        if accepted is None:
-            after = self._limiter.record_failure(caller)
-            self._record(self._audit, caller, REJECTED, failure_detail(after))
-            return SignInResult(REJECTED)
-
-        self._limiter.reset(caller)
-        queue_notice(self._outbox, self._audit, self._clock, caller, BACKUP_CODE_SIGNIN, codes_left=accepted.remaining)
+        options = self._options.get(caller.realm) if stored else None
+        with work.transaction() as audited:
+            accepted = self._accept(caller, stored, options, audited) if stored and options else None
+            if accepted is None:
+                after = self._limiter.record_failure(caller, audited.transaction)
+                self._record(audited, caller, REJECTED, failure_detail(after))
+                return SignInResult(REJECTED)
+            enqueue_notice(
+                self._outbox,
+                self._clock,
+                caller,
+                BACKUP_CODE_SIGNIN,
+                codes_left=accepted.remaining,
+                within=audited.transaction,
+            )
         return accepted
 
-    def _accept(self, caller: Caller, stored: StoredCode) -> SignInResult | None:
-        """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
-        row that cannot be written leaves the code unused. None when a concurrent submission used it first."""
-        options = self._options.get(caller.realm)
-        with self._audit.transaction() as audited:
-            remaining = self._codes.use(caller.realm, caller.user_id, stored, within=audited.transaction)
-            if remaining is None:
-                return None
-            result = SignInResult(
-                ACCEPTED,
-                remaining=remaining,
-                regenerate=remaining <= options.warning_threshold,
-                reenrol_otp=options.reenrol_otp_after_recovery,
-            )
-            self._record(audited, caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
+    def _accept(
+        self, caller: Caller, stored: StoredCode, options: RealmOptions, audited: AuditedTransaction
+    ) -> SignInResult | None:
+        """Use the code, record the accepted sign-in and reset the failure count, ``audited``: a used code always has
+        its row, and a row that cannot be written leaves the code unused. None when a concurrent submission used it
+        first."""
+        remaining = self._codes.use(caller.realm, caller.user_id, stored, within=audited.transaction)
+        if remaining is None:
+            return None
+        result = SignInResult(
+            ACCEPTED,
+            remaining=remaining,
+            regenerate=remaining <= options.warning_threshold,
+            reenrol_otp=options.reenrol_otp_after_recovery,
+        )
+        self._record(audited, caller, ACCEPTED, {"remaining": remaining, "regenerate": result.regenerate})
+        self._limiter.reset(caller, audited.transaction)
         return result
 
     @staticmethod

@@ -64,8 +64,9 @@ class Issued:
 
 @dataclass(frozen=True)
 class Check:
-    """A typed code against the user's live code: ``matched`` (not yet used: see ``consume``), ``rejected`` with
-    the tries left on that code, or ``expired`` (no live code)."""
+    """A typed code against the user's live code (``challenge``): ``matched`` (not yet used: see ``consume``),
+    ``rejected`` (with the tries left on that code once the try is counted: see ``count_wrong``), or ``expired``
+    (no live code)."""
 
     result: str
     attempts_left: int | None = None
@@ -134,14 +135,25 @@ class EmailChallenges:
 
     def check(self, realm: str, user_id: str, purpose: str, typed: str) -> Check:
         """Compare ``typed`` with the user's live code of ``purpose``; a wrong code costs that code one try."""
+        compared = self.compare(realm, user_id, purpose, typed)
+        return self.count_wrong(compared) if compared.result == REJECTED else compared
+
+    def compare(self, realm: str, user_id: str, purpose: str, typed: str) -> Check:
+        """:meth:`check` that changes nothing: a wrong code's try is still to be counted (:meth:`count_wrong`)."""
         live = self._repository.live_challenge(realm, user_id, purpose, self._clock(), MAX_WRONG_TRIES)
         if live is None:
             return Check(EXPIRED)
         digits = codes.normalise(typed)
         if codes.matches(self._pepper, realm, user_id, purpose, digits, live.code_lookup):
             return Check(MATCHED, challenge=live)
-        wrong = self._repository.count_wrong(live.id)
-        return Check(REJECTED, attempts_left=max(0, MAX_WRONG_TRIES - wrong))
+        return Check(REJECTED, challenge=live)
+
+    def count_wrong(self, rejected: Check, within: Transaction | None = None) -> Check:
+        """A rejected :meth:`compare` with its try counted against the code: the tries it has left."""
+        if rejected.challenge is None:
+            return rejected
+        wrong = self._repository.count_wrong(rejected.challenge.id, within)
+        return Check(REJECTED, attempts_left=max(0, MAX_WRONG_TRIES - wrong), challenge=rejected.challenge)
 
     def consume(self, challenge: Challenge, within: Transaction | None = None) -> bool:
         """Use a matched code; False when a concurrent submission (or expiry) got there first. ``within``: the

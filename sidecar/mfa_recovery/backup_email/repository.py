@@ -85,7 +85,7 @@ class BackupEmailRepository(Protocol):
     def live_challenge(self, realm: str, user_id: str, purpose: str, now: datetime, max_wrong: int) -> Challenge | None:
         """The user's newest code of ``purpose`` that is unused, unexpired and has tries left."""
 
-    def count_wrong(self, challenge_id: int) -> int:
+    def count_wrong(self, challenge_id: int, within: Transaction | None = None) -> int:
         """Count one wrong try against the code, atomically (concurrent tries are all counted); returns its wrong
         tries so far, this one included."""
 
@@ -219,9 +219,9 @@ class SqlBackupEmailRepository:
             failed_attempts=row.failed_attempts,
         )
 
-    def count_wrong(self, challenge_id: int) -> int:
+    def count_wrong(self, challenge_id: int, within: Transaction | None = None) -> int:
         key = _c.id == challenge_id
-        with self._engine.begin() as conn:
+        with joined(self._engine, within) as conn:
             conn.execute(update(email_challenges).where(key).values(failed_attempts=_c.failed_attempts + 1))
             # This transaction holds the row's write lock, so it reads its own increment.
             return int(conn.execute(select(_c.failed_attempts).where(key)).scalar_one())

@@ -1,4 +1,5 @@
-"""Signing in with a code mailed to the verified backup address: the failure limit, the code, the notice."""
+"""Signing in with a code mailed to the verified backup address: the failure limit, the code, the notice; every
+write of one sign-in in one transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from datetime import datetime
 
 from ..attempt_limits.attempts import AttemptLimits
 from ..attempt_limits.limiter import failure_detail
-from ..audit.log import Auditor, AuditTransactions, record_call
+from ..audit.log import AuditedTransaction, Auditor, AuditTransactions, UnitOfWork, record_call
 from ..backup_codes.service import BackupCodeService
 from ..caller import Caller, Profile
 from ..notifications.mails.email_code import email_code
 from ..notifications.mails.layout import Mail, Occurrence
-from ..notifications.notices import queue_notice
+from ..notifications.notices import enqueue_notice
 from ..notifications.outbox import EMAIL_CODE_SIGNIN, Outbox
 from ..realm_options.service import RealmOptionsService
 from .address import mask
@@ -88,52 +89,66 @@ class EmailCodeSignIn:
 
         return render
 
-    def verify(self, caller: Caller, code: str, profile: Profile) -> EmailSignInResult:
+    def verify(self, caller: Caller, code: str, profile: Profile, work: UnitOfWork | None = None) -> EmailSignInResult:
         """Check the typed code. Wrong and expired codes count in the per-user failure limit, as backup codes do;
-        while it holds, nothing is checked."""
+        while it holds, nothing is checked. The checks only read; every change of the answer is made in one
+        transaction of ``work`` (by default the audit log's): all of them commit, or none."""
+        work = work or self._audit
         lock = self._limiter.state(caller)
         if lock.locked:
-            return self._answer(caller, EmailSignInResult(LOCKED, retry_after_seconds=lock.retry_after_seconds))
+            return self._answer(work, caller, EmailSignInResult(LOCKED, retry_after_seconds=lock.retry_after_seconds))
         options = self._options.get(caller.realm)
         if not options.email_method_enabled:
             # Switched off since the code was sent: no code of this method is valid, and nothing was tried.
-            return self._answer(caller, EmailSignInResult(EXPIRED), {"method_disabled": True})
+            return self._answer(work, caller, EmailSignInResult(EXPIRED), {"method_disabled": True})
 
-        check = self._challenges.check(caller.realm, caller.user_id, SIGN_IN, code)
-        if check.result == MATCHED and check.challenge is not None:
-            answer = EmailSignInResult(
+        typed = self._challenges.compare(caller.realm, caller.user_id, SIGN_IN, code)
+        accepted = None
+        if typed.result == MATCHED:
+            accepted = EmailSignInResult(
                 ACCEPTED,
                 reenrol_otp=options.reenrol_otp_after_email_recovery or options.reenrol_otp_after_recovery,
                 backup_codes_remaining=self._backup_codes.remaining(caller.realm, caller.user_id),
             )
-            hint = mask(check.challenge.address)
-            if self._accept(caller, check.challenge, answer, hint):
-                self._limiter.reset(caller)
+        with work.transaction() as audited:
+            if accepted is not None and typed.challenge and self._accept(caller, typed.challenge, accepted, audited):
+                hint = mask(typed.challenge.address)
                 detail = {"address_hint": hint, "locale": profile.locale}
-                queue_notice(self._outbox, self._audit, self._clock, caller, EMAIL_CODE_SIGNIN, detail=detail)
-                return answer
+                enqueue_notice(
+                    self._outbox, self._clock, caller, EMAIL_CODE_SIGNIN, detail=detail, within=audited.transaction
+                )
+                return accepted
+            # A code used by a concurrent submission (or expired since) is "expired", as if it were never there.
+            if typed.result == REJECTED:
+                typed = self._challenges.count_wrong(typed, audited.transaction)
+            after = self._limiter.record_failure(caller, audited.transaction)
+            result = REJECTED if typed.result == REJECTED else EXPIRED
+            return self._record(
+                audited, caller, EmailSignInResult(result, attempts_left=typed.attempts_left), failure_detail(after)
+            )
 
-        result = REJECTED if check.result == REJECTED else EXPIRED
-        after = self._limiter.record_failure(caller)
-        answer = EmailSignInResult(result, attempts_left=check.attempts_left)
-        return self._answer(caller, answer, failure_detail(after))
-
-    def _accept(self, caller: Caller, challenge: Challenge, answer: EmailSignInResult, hint: str) -> bool:
-        """Use the code and record the accepted sign-in in one transaction: a used code always has its row, and a
-        row that cannot be written leaves the code unused. False when a concurrent submission (or expiry) got
-        there first."""
-        with self._audit.transaction() as audited:
-            if not self._challenges.consume(challenge, within=audited.transaction):
-                return False
-            self._answer(caller, answer, {"address_hint": hint}, auditor=audited)
+    def _accept(
+        self, caller: Caller, challenge: Challenge, answer: EmailSignInResult, audited: AuditedTransaction
+    ) -> bool:
+        """Use the code, record the accepted sign-in and reset the failure count, ``audited``: a used code always
+        has its row, and a row that cannot be written leaves the code unused. False when a concurrent submission
+        (or expiry) got there first."""
+        if not self._challenges.consume(challenge, within=audited.transaction):
+            return False
+        self._record(audited, caller, answer, {"address_hint": mask(challenge.address)})
+        self._limiter.reset(caller, audited.transaction)
         return True
 
     def _answer(
-        self,
-        caller: Caller,
-        answer: EmailSignInResult,
-        extra: dict[str, object] | None = None,
-        auditor: Auditor | None = None,
+        self, work: UnitOfWork, caller: Caller, answer: EmailSignInResult, extra: dict[str, object] | None = None
+    ) -> EmailSignInResult:
+        """An answer that changes nothing but the trail, recorded in a transaction of ``work``."""
+        with work.transaction() as audited:
+            return self._record(audited, caller, answer, extra)
+
+    @staticmethod
+    def _record(
+        auditor: Auditor, caller: Caller, answer: EmailSignInResult, extra: dict[str, object] | None = None
     ) -> EmailSignInResult:
         detail = {
             "attempts_left": answer.attempts_left,
@@ -141,5 +156,5 @@ class EmailCodeSignIn:
             "reenrol_otp": answer.reenrol_otp if answer.result == ACCEPTED else None,
             **(extra or {}),
         }
-        record_call(auditor or self._audit, caller, "email_code.verify", answer.result, detail, actor=ACTOR)
+        record_call(auditor, caller, "email_code.verify", answer.result, detail, actor=ACTOR)
         return answer

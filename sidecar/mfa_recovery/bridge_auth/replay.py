@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from ..store.transactions import Transaction
 from .repository import UsedTokenRepository
 
 PURGE_INTERVAL_SECONDS = 60.0
@@ -14,7 +15,8 @@ PURGE_INTERVAL_SECONDS = 60.0
 
 class StoreReplayGuard:
     """Each bridge token is accepted once, by whichever replica sees it first; expired ids are purged now and then
-    (at most every ``purge_interval`` seconds per process)."""
+    (at most every ``purge_interval`` seconds per process, when a token is checked: never inside a transaction that
+    records one, whose write lock the purge would wait for)."""
 
     def __init__(
         self,
@@ -28,9 +30,13 @@ class StoreReplayGuard:
         self._last_purge = float("-inf")
         self._lock = threading.Lock()
 
-    def remember(self, jti: str, expires_at: datetime) -> bool:
+    def remember(self, jti: str, expires_at: datetime, within: Transaction | None = None) -> bool:
+        """Record ``jti`` (``within``: in that transaction); False when it was recorded already."""
+        return self._repository.add(jti, expires_at, within)
+
+    def used(self, jti: str) -> bool:
         self._maybe_purge()
-        return self._repository.add(jti, expires_at)
+        return self._repository.contains(jti)
 
     def purge_expired(self) -> int:
         return self._repository.delete_expired(self._clock())

@@ -43,6 +43,9 @@ class ReplayGuard(Protocol):
     def remember(self, jti: str, expires_at: datetime) -> bool:
         """Record ``jti`` until ``expires_at``; False if it was already recorded (a replay)."""
 
+    def used(self, jti: str) -> bool:
+        """Whether ``jti`` is recorded already; only :meth:`remember` decides a race."""
+
 
 @dataclass(frozen=True)
 class BridgeClaims:
@@ -50,6 +53,14 @@ class BridgeClaims:
     user_id: str
     attempt: str
     jti: str
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What recording a checked token means: its ``jti``, kept until ``keep_until`` (while it could be accepted)."""
+
+    jti: str
+    keep_until: datetime
 
 
 def _int_claim(claims: dict[str, Any], name: str) -> int:
@@ -73,16 +84,29 @@ class BridgeTokenVerifier:
         Raises :class:`InvalidBridgeToken` on any failure, :class:`BridgeKeysUnavailable` when the realm's keys
         cannot be fetched.
         """
+        claims, use = self.check(token, method=method, path=path, now=now)
+        self.record(use)
+        return claims
+
+    def check(self, token: str, *, method: str, path: str, now: datetime) -> tuple[BridgeClaims, TokenUse]:
+        """:meth:`verify` without recording the ``jti`` (a token already recorded is refused all the same): the
+        caller records the :class:`TokenUse`, with :meth:`record` or in its own transaction."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidBridgeToken("missing or oversized token")
         key, algorithm = self._signing_key(token)
         claims = _verified_claims(token, key, algorithm)
         _check_claims(claims, method=method, path=path, now=now)
+        if self._replay_guard.used(claims["jti"]):
+            raise InvalidBridgeToken("jti replayed")
         # Keep the jti for as long as the token could still be accepted.
         keep_until = datetime.fromtimestamp(claims["exp"] + LEEWAY_SECONDS, tz=UTC) + timedelta(seconds=1)
-        if not self._replay_guard.remember(claims["jti"], keep_until):
+        verified = BridgeClaims(realm=claims["realm"], user_id=claims["sub"], attempt=claims["att"], jti=claims["jti"])
+        return verified, TokenUse(claims["jti"], keep_until)
+
+    def record(self, use: TokenUse) -> None:
+        """Use the token up; :class:`InvalidBridgeToken` when it was used already (a replay)."""
+        if not self._replay_guard.remember(use.jti, use.keep_until):
             raise InvalidBridgeToken("jti replayed")
-        return BridgeClaims(realm=claims["realm"], user_id=claims["sub"], attempt=claims["att"], jti=claims["jti"])
 
     def _signing_key(self, token: str) -> tuple[PyJWK, str]:
         """The key of the realm the token names, for the algorithm and key id of its header. The realm name is

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..store.transactions import Transaction
 from .repository import Notification, OutboxRepository
 
 # Kinds of queued mail. All go to the user's primary address except the supervisor notice, which goes to their
@@ -52,8 +53,9 @@ class Outbox:
         user_agent: str | None,
         codes_left: int | None = None,
         detail: Mapping[str, Any] | None = None,
+        within: Transaction | None = None,
     ) -> int:
-        """Queue a mail of ``kind``, due at once; returns its id."""
+        """Queue a mail of ``kind``, due at once (``within``: when that transaction commits); returns its id."""
         return self._repository.add(
             realm=realm,
             user_id=user_id,
@@ -64,6 +66,7 @@ class Outbox:
             codes_left=codes_left,
             detail=detail,
             due_at=self._clock(),
+            within=within,
         )
 
     def due(self, limit: int = 20) -> list[Notification]:

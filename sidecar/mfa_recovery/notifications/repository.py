@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
 
 from ..store.tables import notification_outbox as outbox
 from ..store.times import aware
+from ..store.transactions import Transaction, joined
 
 # What became of a queued notification.
 PENDING = "pending"
@@ -50,8 +51,10 @@ class OutboxRepository(Protocol):
         codes_left: int | None,
         detail: Mapping[str, Any] | None,
         due_at: datetime,
+        within: Transaction | None = None,
     ) -> int:
-        """Queue a pending notification, due at ``due_at``, in a transaction of its own; returns its id."""
+        """Queue a pending notification, due at ``due_at``, in a transaction of its own (or ``within``); returns
+        its id."""
 
     def claimable(self, now: datetime, stale_before: datetime, limit: int) -> list[Notification]:
         """Up to ``limit`` claimable notifications, oldest first."""
@@ -94,6 +97,7 @@ class SqlOutboxRepository:
         codes_left: int | None,
         detail: Mapping[str, Any] | None,
         due_at: datetime,
+        within: Transaction | None = None,
     ) -> int:
         values = {
             "realm": realm,
@@ -108,7 +112,7 @@ class SqlOutboxRepository:
             "attempts": 0,
             "next_attempt_at": due_at,
         }
-        with self._engine.begin() as conn:
+        with joined(self._engine, within) as conn:
             key = conn.execute(insert(outbox).values(**values)).inserted_primary_key
             if key is None:  # pragma: no cover - the INSERT of one row always gives its key
                 raise RuntimeError("the store gave no id for the queued notification")

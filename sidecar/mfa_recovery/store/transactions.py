@@ -36,3 +36,13 @@ def joined(engine: Engine, within: Transaction | None) -> Iterator[Connection]:
         return
     with engine.begin() as conn:
         yield conn
+
+
+@contextmanager
+def reading(engine: Engine, within: Transaction | None) -> Iterator[Connection]:
+    """The connection of ``within``, or else one of ``engine`` for reads only (nothing to commit)."""
+    if within is not None:
+        yield within.connection
+        return
+    with engine.connect() as conn:
+        yield conn

@@ -10,19 +10,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 
-def insert_if_missing(conn: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:
-    """Insert ``values`` unless a row with the same ``keys`` exists; a concurrent insert is not an error."""
+def insert_if_missing(conn: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> bool:
+    """Insert ``values`` unless a row with the same ``keys`` exists; a concurrent insert is not an error. Whether
+    this call inserted it."""
     dialect = conn.dialect.name
-    if dialect == "sqlite":
-        conn.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
-    elif dialect == "postgresql":
-        conn.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
-    else:  # pragma: no cover - other databases are not supported, but stay correct
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(table).values(**values))
-        except IntegrityError:
-            pass
+    if dialect in ("sqlite", "postgresql"):
+        module = sqlite if dialect == "sqlite" else postgresql
+        statement = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+        # RETURNING, not the rowcount: on PostgreSQL (psycopg, SQLAlchemy 2.1) the rowcount of this statement is -1.
+        return conn.execute(statement.returning(*(table.c[name] for name in keys))).first() is not None
+    try:  # pragma: no cover - other databases are not supported, but stay correct
+        with conn.begin_nested():
+            conn.execute(insert(table).values(**values))
+    except IntegrityError:  # pragma: no cover
+        return False
+    return True  # pragma: no cover
 
 
 def upsert(conn: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:

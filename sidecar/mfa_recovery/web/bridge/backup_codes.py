@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify
 
 from ...backup_codes import setup
 from ..errors import ApiError
-from .calls import caller_of, read_request, required_string
+from .calls import caller_of, one_transaction, read_request, required_string
 
 bp = Blueprint("bridge_backup_codes", __name__)
 
@@ -33,9 +33,9 @@ def recovery_start() -> Response:
 
 @bp.post("/bridge/v1/backup-codes/verify")
 def backup_codes_verify() -> Response:
-    svc, claims, body = read_request()
-    code = required_string(body, "code", MAX_CODE_LENGTH)
-    outcome = svc.sign_in.verify(caller_of(claims, body), code)
+    with one_transaction() as (svc, claims, body, work):
+        code = required_string(body, "code", MAX_CODE_LENGTH)
+        outcome = svc.sign_in.verify(caller_of(claims, body), code, work)
     if outcome.result == "accepted":
         return jsonify(
             {

@@ -4,12 +4,15 @@ in which language). Every refusal is an :class:`ApiError` with a JSON body; noth
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, g, request
 
 from ... import plain_text
-from ...bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken
+from ...bridge_auth.call_work import CallWork
+from ...bridge_auth.tokens import BridgeClaims, BridgeKeysUnavailable, InvalidBridgeToken, TokenUse
 from ...caller import NO_PROFILE, Caller, Profile
 from ...services import Services
 from ..context import MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, client_detail, json_object, services
@@ -23,23 +26,28 @@ logger = logging.getLogger(__name__)
 PROFILE_FIELDS = {"username": 255, "first_name": 255, "email": 255, "locale": 32}
 
 
-def _authenticate(svc: Services) -> BridgeClaims:
+def _authenticate(svc: Services) -> tuple[BridgeClaims, TokenUse]:
+    """The checked token; recording its use (``TokenUse``) is the caller's."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidBridgeToken("no bearer token")
-        claims = svc.bridge_tokens.verify(token.strip(), method=request.method, path=request.path, now=svc.clock())
+        claims, use = svc.bridge_tokens.check(token.strip(), method=request.method, path=request.path, now=svc.clock())
     except BridgeKeysUnavailable as exc:
         logger.error("cannot check a bridge token on %s: %s", request.path, exc)
         raise ApiError(503, "the realm's keys cannot be read from Keycloak now; try again later") from None
     except InvalidBridgeToken as exc:
-        # Logged at a bounded rate and never audited: an anonymous caller must not be able to grow the trail.
-        refusals: RefusalLog = current_app.extensions[REFUSALS]
-        refusals.refused(exc.reason, request.path, request.remote_addr)
-        raise ApiError(401, "invalid bridge token") from None
+        raise _refused(exc) from None
     g.bridge_jti = claims.jti  # the answer is signed for this token (bridge/answer_signature.py)
-    return claims
+    return claims, use
+
+
+def _refused(exc: InvalidBridgeToken) -> ApiError:
+    # Logged at a bounded rate and never audited: an anonymous caller must not be able to grow the trail.
+    refusals: RefusalLog = current_app.extensions[REFUSALS]
+    refusals.refused(exc.reason, request.path, request.remote_addr)
+    return ApiError(401, "invalid bridge token")
 
 
 def _optional_client_detail(body: dict[str, Any], name: str, limit: int) -> str | None:
@@ -52,9 +60,31 @@ def _optional_client_detail(body: dict[str, Any], name: str, limit: int) -> str 
 
 
 def read_request() -> tuple[Services, BridgeClaims, dict[str, Any]]:
+    """A call whose token is used up at once; its use cases write in transactions of their own."""
     svc = services()
-    claims = _authenticate(svc)
+    claims, use = _authenticate(svc)
+    try:
+        svc.bridge_tokens.record(use)
+    except InvalidBridgeToken as exc:
+        raise _refused(exc) from None
     return svc, claims, json_object()
+
+
+@contextmanager
+def one_transaction() -> Iterator[tuple[Services, BridgeClaims, dict[str, Any], CallWork]]:
+    """A call whose use case makes all its writes in one transaction of ``work``, which records the token too: a
+    replayed token rolls back everything the call would have changed and is refused as any replay. A call that
+    commits no such transaction (a bad body, a failure) still uses its token up."""
+    svc = services()
+    claims, use = _authenticate(svc)
+    work = CallWork(svc.audit, svc.replay_guard, use)
+    try:
+        try:
+            yield svc, claims, json_object(), work
+        finally:
+            work.settle()
+    except InvalidBridgeToken as exc:
+        raise _refused(exc) from None
 
 
 def caller_of(claims: BridgeClaims, body: dict[str, Any]) -> Caller:

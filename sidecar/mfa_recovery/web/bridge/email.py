@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify
 
 from ...backup_email.challenges import SENT, Issued
 from .backup_codes import MAX_CODE_LENGTH
-from .calls import caller_of, profile_of, read_request, required_string
+from .calls import caller_of, one_transaction, profile_of, read_request, required_string
 
 bp = Blueprint("bridge_email", __name__)
 
@@ -38,9 +38,9 @@ def email_code_send() -> Response:
 
 @bp.post("/bridge/v1/email-code/verify")
 def email_code_verify() -> Response:
-    svc, claims, body = read_request()
-    code = required_string(body, "code", MAX_CODE_LENGTH)
-    outcome = svc.email_sign_in.verify(caller_of(claims, body), code, profile_of(body))
+    with one_transaction() as (svc, claims, body, work):
+        code = required_string(body, "code", MAX_CODE_LENGTH)
+        outcome = svc.email_sign_in.verify(caller_of(claims, body), code, profile_of(body), work)
     if outcome.result == "accepted":
         return jsonify(
             {

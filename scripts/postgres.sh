@@ -74,23 +74,26 @@ choose_run_mode() {
     fi
 }
 
+# The cluster is made in a folder beside the data folder and moved into place only once complete: a run stopped
+# half-way (initdb done, its configuration not yet written) leaves nothing that passes for a cluster.
 initialise() {
     [ -f "$PG_DATA/PG_VERSION" ] && return 0
     log "creating a PostgreSQL cluster in $PG_DATA"
-    rm -rf "$PG_DATA"
+    local building="$PG_DIR/data.building"
+    rm -rf "$PG_DATA" "$building"
     mkdir -p "$PG_DIR"
     chmod 700 "$PG_DIR"
     [ "$RUN_MODE" = postgres-user ] && chown postgres:postgres "$PG_DIR"
     # No one signs in until the hba file below says so; the role and database are made in single-user mode.
-    as_server_user "$BIN/initdb" -D "$PG_DATA" -U postgres --auth=reject --encoding=UTF8 --locale=C.UTF-8 \
-        --no-instructions >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; rm -rf "$PG_DATA"; exit 1; }
-    cat >"$PG_DATA/pg_hba.conf" <<EOF
+    as_server_user "$BIN/initdb" -D "$building" -U postgres --auth=reject --encoding=UTF8 --locale=C.UTF-8 \
+        --no-instructions >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; rm -rf "$building"; exit 1; }
+    cat >"$building/pg_hba.conf" <<EOF
 # Throwaway test cluster: only the test role, only from this machine's loopback or the cluster's own socket.
 # TYPE  DATABASE  USER          ADDRESS        METHOD
 local   all       $PG_ROLE                     trust
 host    all       $PG_ROLE      127.0.0.1/32   trust
 EOF
-    cat >>"$PG_DATA/postgresql.conf" <<EOF
+    cat >>"$building/postgresql.conf" <<EOF
 
 # --- scripts/postgres.sh: a throwaway cluster for tests ---
 listen_addresses = '127.0.0.1'
@@ -106,8 +109,9 @@ EOF
     printf '%s\n' \
         "CREATE ROLE $PG_ROLE LOGIN CREATEDB;" \
         "CREATE DATABASE $PG_DATABASE OWNER $PG_ROLE;" |
-        as_server_user "$BIN/postgres" --single -D "$PG_DATA" postgres >"$PG_DIR/bootstrap.log" 2>&1 ||
-        { cat "$PG_DIR/bootstrap.log" >&2; rm -rf "$PG_DATA"; exit 1; }
+        as_server_user "$BIN/postgres" --single -D "$building" postgres >"$PG_DIR/bootstrap.log" 2>&1 ||
+        { cat "$PG_DIR/bootstrap.log" >&2; rm -rf "$building"; exit 1; }
+    mv "$building" "$PG_DATA"
     [ "$RUN_MODE" = postgres-user ] && chown -R postgres:postgres "$PG_DIR"
     return 0
 }

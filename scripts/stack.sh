@@ -81,8 +81,8 @@ mfa-recovery development stack is up ($MFA_INSTANCE). Everything listens on 127.
 
   Sign in as an employee:  $MFA_RECOVERY_KEYCLOAK_URL/realms/acme/account/
       alice / alice-dev-password, TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP (development only)
-      On the one-time code page click "Use backup code/email", then "Use a backup code", and enter one of
-      these fresh backup codes ("I have neither" shows her supervisor, carol, and can notify her):
+      On the one-time code page click "Use backup code/email" and enter one of these fresh backup codes in the
+      field at the top of that page ("I have neither" shows her supervisor, carol, and can notify her):
 
 $("$VENV/bin/mfa-recovery" codes issue --realm acme --user alice | sed 's/^/      /')
 

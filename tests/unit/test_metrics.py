@@ -193,7 +193,7 @@ def test_outbox_depth_counts_pending_mails(on_app: Flask, clock: FakeClock) -> N
     services.outbox.enqueue(
         realm=REALM, user_id=USER_ID, kind="backup_codes_activated", occurred_at=clock(), ip=None, user_agent=None
     )
-    assert metrics.outbox_depth(services.engine) == 1
+    assert services.outbox.pending() == 1
     answer = on_app.test_client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, **on(MAIN_PORT))
     assert "mfa_recovery_outbox_pending 1.0" in answer.get_data(as_text=True)
 

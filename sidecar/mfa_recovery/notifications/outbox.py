@@ -99,3 +99,7 @@ class Outbox:
     def get(self, notification_id: int) -> dict[str, object] | None:
         """The raw row (for operators and tests)."""
         return self._repository.get(notification_id)
+
+    def pending(self) -> int:
+        """Notifications waiting to be sent (the outbox depth)."""
+        return self._repository.pending_count()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, func, insert, or_, select, update
 
 from ..store.tables import notification_outbox as outbox
 from ..store.times import aware
@@ -77,6 +77,9 @@ class OutboxRepository(Protocol):
 
     def get(self, notification_id: int) -> dict[str, object] | None:
         """The stored row as it is (for operators and tests)."""
+
+    def pending_count(self) -> int:
+        """How many notifications are pending (not yet sent, not given up), due or not."""
 
 
 class SqlOutboxRepository:
@@ -175,6 +178,11 @@ class SqlOutboxRepository:
         with self._engine.connect() as conn:
             row = conn.execute(select(outbox).where(outbox.c.id == notification_id)).first()
         return None if row is None else dict(row._mapping)
+
+    def pending_count(self) -> int:
+        query = select(func.count()).select_from(outbox).where(outbox.c.status == PENDING)
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
 
 def _claimable(now: datetime, stale_before: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,9 +33,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
-
-from ..store.tables import notification_outbox
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OTHER = "other"
@@ -146,23 +144,21 @@ def observe_request(route: str | None, method: str, status: int, seconds: float)
     )
 
 
-def outbox_depth(engine: Engine) -> int:
-    """Notification mails waiting in the outbox (pending: not yet sent, not given up)."""
-    query = select(func.count()).select_from(notification_outbox).where(notification_outbox.c.status == "pending")
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
+class OutboxDepth(Protocol):
+    def pending(self) -> int:
+        """Notifications waiting to be sent."""
 
 
 class OutboxCollector(Collector):
     """The outbox depth, read from the store when scraped (the same for every worker, so not a worker's value)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, outbox: OutboxDepth) -> None:
+        self._outbox = outbox
 
     def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("mfa_recovery_outbox_pending", "Notification mails waiting in the outbox.")
         try:
-            depth.add_metric([], outbox_depth(self._engine))
+            depth.add_metric([], self._outbox.pending())
         except Exception:  # noqa: BLE001 - a store that does not answer shows as no sample, not a failed scrape
             return
         yield depth

@@ -85,7 +85,7 @@ def scrape() -> Response:
         scheme, _, value = sent.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
             raise ApiError(401, "a bearer token is required")
-    body, content_type = metrics.exposition([metrics.OutboxCollector(current_app.extensions["mfa_recovery"].engine)])
+    body, content_type = metrics.exposition([metrics.OutboxCollector(current_app.extensions["mfa_recovery"].outbox)])
     response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"
     return response

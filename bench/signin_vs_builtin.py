@@ -295,45 +295,11 @@ def instance_settings(mode: str = "development") -> dict[str, str]:
     return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).status_code == 200
-    except requests.RequestException:  # not listening yet, or workers still booting
-        return False
-
-
 class TimedSidecar(SidecarServer):
     """The sidecar, timed from spawning ``mfa-recovery serve`` to /healthz answering 200 on both of its ports
     (polled every 10 ms); the gunicorn master is the spawned process itself (``serve`` execs gunicorn)."""
 
-    ready_after: float | None = None
-
-    def start(self) -> None:
-        for url in dict.fromkeys((self.url, self.bridge_url)):
-            if _answers(f"{url}/healthz"):
-                raise RuntimeError(f"something already listens on {url}; stop it first")
-        command = [self.executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        if self.bridge_port:
-            command += ["--bridge-port", str(self.bridge_port)]
-        if self.workers:
-            command += ["--workers", str(self.workers)]
-        with open(self.log_path, "ab") as log:
-            spawned = time.perf_counter()
-            self.process = subprocess.Popen(
-                command, env=self.environ, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
-        try:
-            deadline = time.monotonic() + 60
-            while not (_answers(f"{self.url}/healthz") and _answers(f"{self.bridge_url}/healthz")):
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"sidecar exited with {self.process.returncode}; see {self.log_path}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
-                time.sleep(0.01)
-            self.ready_after = time.perf_counter() - spawned
-        except BaseException:
-            self.stop()
-            raise
+    poll_seconds = 0.01
 
     def memory(self) -> dict[str, int]:
         """VmRSS in KiB of the gunicorn master and of each of its workers (its child processes)."""

@@ -172,7 +172,12 @@ class KeycloakServer:
 
 class SidecarServer:
     """``mfa-recovery serve`` as a child process on 127.0.0.1, for the tests and the benchmarks: the admin API and
-    UI on ``port`` (``url``), the bridge API on ``bridge_port`` (``bridge_url``; without one, on ``port`` too)."""
+    UI on ``port`` (``url``), the bridge API on ``bridge_port`` (``bridge_url``; without one, on ``port`` too).
+    ``ready_after``: seconds from spawning ``serve`` to /healthz answering 200 on both ports, polled every
+    ``poll_seconds``."""
+
+    poll_seconds = 0.2
+    ready_after: float | None = None
 
     def __init__(
         self,
@@ -212,11 +217,13 @@ class SidecarServer:
         if self.workers:
             command += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
+            spawned = time.perf_counter()
             self.process = subprocess.Popen(
                 command, env=self.environ, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         try:
             self._wait_until_healthy(self.process)
+            self.ready_after = time.perf_counter() - spawned
         except BaseException:
             self.stop()
             raise
@@ -228,7 +235,7 @@ class SidecarServer:
                 raise RuntimeError(f"sidecar exited with {process.returncode}; see {self.log_path}")
             if _answers(f"{self.url}/healthz") and _answers(f"{self.bridge_url}/healthz"):
                 return
-            time.sleep(0.2)
+            time.sleep(self.poll_seconds)
         raise RuntimeError(f"sidecar did not become healthy; see {self.log_path}")
 
     def stop(self) -> None:

@@ -1,6 +1,7 @@
 """One unit of work per verify call: every write of a backup-code or mailed-code verification (the bridge token's
 id, the failure counts, the code's use, the audit row, the outbox row) in one transaction, after the code was
-checked; a replayed token or a failed write leaves nothing behind."""
+checked; a replayed token or a failed write leaves nothing behind. The start of a recovery (the token's id and its
+audit row) commits once too."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -148,6 +149,27 @@ def test_a_rejected_and_an_accepted_backup_code_commit_once_each_hashing_outside
     outcomes = [(row["action"], row["outcome"]) for row in svc(app).audit.recent(2)]
     assert outcomes == [("backup_code.verify", "accepted"), ("backup_code.verify", "rejected")]
     assert count(app, notification_outbox) == 1
+    assert svc(app).audit.verify().ok
+
+
+def test_the_start_of_a_recovery_commits_once(app: Flask, call: Callable[..., Any], store: Transactions) -> None:
+    svc(app).backup_codes.issue(REALM, USER_ID, 3)
+    committed = commits(svc(app).engine)
+    assert json_body(call(START, CLIENT))["methods"] == ["backup_code"]
+    assert committed() == 1
+    assert svc(app).audit.verify().ok
+
+
+def test_a_racing_replay_of_a_start_writes_no_second_audit_row(
+    app: Flask, client: FlaskClient, make_token: Callable[..., str], replays_racing: None
+) -> None:
+    headers = {"Authorization": f"Bearer {make_token(START)}"}
+    assert client.post(START, json=CLIENT, headers=headers).status_code == 200
+    before = state(app)
+
+    assert client.post(START, json=CLIENT, headers=headers).status_code == 401
+
+    assert state(app) == before
     assert svc(app).audit.verify().ok
 
 

@@ -112,10 +112,10 @@ class BridgeTokenVerifier:
         """The key of the realm the token names, for the algorithm and key id of its header. The realm name is
         checked before anything is fetched: it goes into a URL."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
             raise InvalidBridgeToken(f"malformed token: {type(exc).__name__}") from None
+        header, unverified = unverified_token["header"], unverified_token["payload"]
         algorithm, kid = header.get("alg"), header.get("kid")
         if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
             raise InvalidBridgeToken(f"algorithm {algorithm!r} is not accepted")

@@ -20,8 +20,8 @@ MAX_SET_ID_LENGTH = 128
 
 @bp.post("/bridge/v1/recovery/start")
 def recovery_start() -> Response:
-    svc, claims, body = read_request()
-    options = svc.recovery.start(caller_of(claims, body))
+    with one_transaction() as (svc, claims, body, work):
+        options = svc.recovery.start(caller_of(claims, body), work)
     return jsonify(
         {
             "methods": options.methods,

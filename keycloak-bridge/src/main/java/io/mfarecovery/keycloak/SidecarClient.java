@@ -48,7 +48,10 @@ final class SidecarClient {
 
     SidecarClient(SidecarSettings settings) {
         this.settings = settings;
+        // HTTP/1.1 as the sidecar (gunicorn) speaks it: the default HTTP/2 would ask every new connection for an
+        // upgrade (h2c) or an ALPN choice that the sidecar never accepts.
         this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();

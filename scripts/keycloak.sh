@@ -5,11 +5,12 @@
 #   start   build the provider JAR (bridge + theme), install it and the realm into this instance's Keycloak, start it on
 #           127.0.0.1, wait until /health/ready answers, grant the sidecar's service account (in master) on
 #           the demo realm, and make the bootstrap admin a recovery desk operator (needs the project's .venv)
-#   stop    stop this instance's Keycloak
+#   stop    stop this instance's Keycloak (in production mode its PostgreSQL too, unless KEYCLOAK_ONLY=1)
 #   status  say whether it runs
 #
 # MFA_RECOVERY_INSTANCE=test selects the test instance (its own ports and data); KEYCLOAK_FRESH=1 starts from
-# an empty database so the realm is imported anew.
+# an empty database so the realm is imported anew. KEYCLOAK_ONLY=1 leaves the instance's PostgreSQL running on stop,
+# for whoever else uses it (the test run's sidecar may already be on it).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -207,7 +208,8 @@ case "${1:-}" in
     fetch) fetch ;;
     start) start ;;
     stop) stop_pid_file "$PID_FILE" "Keycloak ($MFA_INSTANCE)"
-          if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ] && [ -z "${MFA_RECOVERY_KEYCLOAK_DB_URL:-}" ]; then
+          if [ "$MFA_RECOVERY_KEYCLOAK_MODE" = production ] && [ -z "${MFA_RECOVERY_KEYCLOAK_DB_URL:-}" ] \
+              && [ "${KEYCLOAK_ONLY:-0}" != "1" ]; then
               "$MFA_ROOT/scripts/postgres.sh" stop
           fi ;;
     status) status ;;

@@ -163,7 +163,9 @@ class KeycloakServer:
         subprocess.run([str(SCRIPTS / "keycloak.sh"), command], env=env, check=True)
 
     def start(self) -> None:
-        self._script("stop")  # a Keycloak left over from an interrupted run would hold the ports
+        # A Keycloak left over from an interrupted run would hold the ports. Its PostgreSQL stays: in production mode
+        # the session's sidecar may already run on it (stopping it mid-boot would take the sidecar down).
+        self._script("stop", KEYCLOAK_ONLY="1")
         self._script("start", KEYCLOAK_FRESH="1")
 
     def stop(self) -> None:
